@@ -1,0 +1,96 @@
+// `caffe2-int8 run`: init net once, feeds from .npy, predict net, each fetched blob to DIR/NAME.npy
+// (uint8 data plus DIR/NAME.json {scale, zero_point} for an Int8 blob).
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Caffe2Error } from '../errors.js';
+import { readNetFile, readNpyFile, writeNpyFile } from '../node/files.js';
+import { Int8Tensor, Tensor } from '../tensor.js';
+import { Workspace } from '../workspace.js';
+import { parseArgs } from 'node:util';
+import { parsingUsage, UsageError } from './usage.js';
+import '../register-ops.js';
+
+export const RUN_HELP = `usage: caffe2-int8 run --init INIT --net NET [--input NAME=FILE.npy]... [--output NAME]... --out-dir DIR
+
+Runs INIT once, feeds each input blob from its .npy file, runs NET, and writes each
+fetched blob to DIR/NAME.npy: uint8 data for an Int8 blob (int32 for an int32 Int8 blob),
+with DIR/NAME.json = {"scale": ..., "zero_point": ...}; the blob's own dtype otherwise.
+INIT and NET may be binary (.pb) or text (.pbtxt) NetDefs.
+
+options:
+  --init FILE           init net (parameters); optional
+  --net FILE            predict net
+  --input NAME=FILE     feed blob NAME from a .npy file (repeatable)
+  --output NAME         blob to fetch (repeatable); default: the net's external_output
+  --out-dir DIR         where to write the outputs
+  --debug               print a stack trace on errors
+`;
+
+/** Blob names written in file names: '/' and other separators become '_'. */
+function fileNameFor(blob: string): string {
+  return blob.replace(/[/\\:*?"<>|]/g, '_');
+}
+
+export function runCommand(argv: string[]): number {
+  const { values } = parsingUsage(() =>
+    parseArgs({
+      args: argv,
+      options: {
+        init: { type: 'string' },
+        net: { type: 'string' },
+        input: { type: 'string', multiple: true },
+        output: { type: 'string', multiple: true },
+        'out-dir': { type: 'string' },
+        debug: { type: 'boolean' },
+      },
+    }),
+  );
+  if (!values.net) throw new UsageError('run needs --net NET');
+  if (!values['out-dir']) throw new UsageError('run needs --out-dir DIR');
+  const feeds = (values.input ?? []).map((spec) => {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--input takes NAME=FILE.npy, got "${spec}"`);
+    return { name: spec.slice(0, eq), file: spec.slice(eq + 1) };
+  });
+
+  const ws = new Workspace();
+  const init = values.init ? readNetFile(values.init) : undefined;
+  const net = readNetFile(values.net);
+  if (init) ws.RunNetOnce(init);
+  for (const { name, file } of feeds) ws.FeedBlob(name, readNpyFile(file, ws.options.maxTensorBytes));
+  const missing = (net.external_input ?? []).filter((b) => !ws.HasBlob(b));
+  if (missing.length) {
+    throw new Caffe2Error(`external input ${missing.map((b) => `"${b}"`).join(', ')} was neither made by the init net nor fed (use --input NAME=FILE.npy)`, {
+      net: net.name || undefined,
+      blob: missing[0],
+    });
+  }
+  ws.RunNetOnce(net);
+
+  const outputs = values.output?.length ? values.output : net.external_output ?? [];
+  if (outputs.length === 0) throw new UsageError('the net declares no external_output; name the blobs to fetch with --output');
+  const dir = values['out-dir'];
+  mkdirSync(dir, { recursive: true });
+  for (const name of outputs) {
+    if (!ws.HasBlob(name)) throw new Caffe2Error(`Can't find blob: ${name}`, { net: net.name || undefined, blob: name });
+    const v = ws.getBlob(name);
+    const base = join(dir, fileNameFor(name));
+    if (v instanceof Int8Tensor) {
+      const data = v.data;
+      const t = data instanceof Uint8Array ? new Tensor('uint8', v.dims, data) : new Tensor('int32', v.dims, data);
+      writeNpyFile(`${base}.npy`, t);
+      writeFileSync(`${base}.json`, `${JSON.stringify({ scale: v.scale, zero_point: v.zeroPoint })}\n`);
+      process.stdout.write(`${name}: Int8 ${t.dtype} [${v.dims.join(',')}] scale=${v.scale} zero_point=${v.zeroPoint} -> ${base}.npy\n`);
+    } else if (v instanceof Tensor) {
+      if (v.dtype === 'string') throw new Caffe2Error('string tensors cannot be written as .npy', { blob: name });
+      writeNpyFile(`${base}.npy`, v);
+      process.stdout.write(`${name}: ${v.dtype} [${v.dims.join(',')}] -> ${base}.npy\n`);
+    } else {
+      throw new Caffe2Error(`blob holds ${v === undefined ? 'nothing (it was never written)' : 'an object that is not a tensor'}`, {
+        net: net.name || undefined,
+        blob: name,
+      });
+    }
+  }
+  return 0;
+}
