@@ -87,7 +87,10 @@ export interface ConvTranspose2dGeometry {
   outW: number;
 }
 
-/** Extents of the input other than H and W, for the "input is not empty" checks. Default 1. */
+/**
+ * Extents of the input other than H and W, for the "input is not empty" checks (default 1):
+ * conv/pool checks H·W·C (an empty batch is fine there), transposed conv checks N·H·W·C.
+ */
 export interface InputExtent {
   n?: number;
   c?: number;

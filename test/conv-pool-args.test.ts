@@ -418,7 +418,7 @@ describe('convPoolGeometry: legacy_pad CAFFE_LEGACY_POOLING', () => {
     const g = convPoolGeometry(legacy(i('kernel', 3), i('stride', 2), i('dilation', 2)), 6, 6);
     expect([g.outH, g.outW]).toEqual([3, 3]);
   });
-  it('in=4x4 k=2 s=1 p=2 -> Caffe size 6 < Caffe2 size 7 -> enforce ("should never happen")', () => {
+  it('in=4x4 k=2 s=1 p=2 -> Caffe size 6 < Caffe2 size 7 -> enforce', () => {
     // v = (4 + 4 - 2)/1 + 1 = 7; (7-1)*1 = 6 >= 4+2 -> 6; standard 7
     expectError(() => convPoolGeometry(legacy(i('kernel', 2), i('pad', 2)), 4, 4), 'enforce', /\(6 vs 7\)/);
   });
