@@ -354,18 +354,9 @@ describe('parseTextFormat: pathological input', () => {
     expect(errorOf(() => printTextFormat('NetDef', n)).message).toMatch(/nested deeper than 100 levels/);
   });
 
-  it('large inputs parse in linear time', () => {
-    const time = (count: number): number => {
-      const text = `${'external_input: "abcdefgh"\n'.repeat(count)}s_unused_guard_`;
-      const t0 = performance.now();
-      errorOf(() => parseNet(text)); // parses everything, then fails on the last word
-      return performance.now() - t0;
-    };
-    time(20_000); // warm up
-    const small = time(50_000);
-    const large = time(400_000);
-    expect(large).toBeLessThan(small * 8 * 4 + 50);
-
+  it('large inputs parse (400,000 lines, a 1 MB string, 50,000 args)', () => {
+    const lines = `${'external_input: "abcdefgh"\n'.repeat(400_000)}`;
+    expect(parseNet(lines).external_input).toHaveLength(400_000);
     const longString = `s: "${'\\377'.repeat(500_000)}" "${'x'.repeat(500_000)}"`;
     expect(parseArg(longString).s?.length).toBe(1_000_000);
     const manyArgs = `${'arg { name: "a" f: 0.5 } '.repeat(50_000)}`;

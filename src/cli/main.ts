@@ -7,7 +7,8 @@ import { UsageError } from './usage.js';
 
 const HELP = `caffe2-int8 - run Caffe2 int8 nets exactly as Caffe2 does
 
-usage:
+usage: caffe2-int8 <command> [options]
+
   caffe2-int8 run --init INIT --net NET [--input NAME=FILE.npy]... [--output NAME]... --out-dir DIR
   caffe2-int8 inspect NET [--init INIT]
   caffe2-int8 <command> --help
