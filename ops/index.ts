@@ -1,5 +1,9 @@
 // Registers every op family. Importing the package's entry point does this once.
 import { registerOps } from '../src/registry.js';
+import { dnnlowpConvOps } from './dnnlowp-conv.js';
+import { dnnlowpFcOps } from './dnnlowp-fc.js';
+import { dnnlowpPackOps } from './dnnlowp-pack.js';
+import { dnnlowpQuantizeOps } from './dnnlowp-quantize.js';
 import { fillOps } from './fill.js';
 import { floatConvOps } from './float-conv.js';
 import { floatElementwiseOps } from './float-elementwise.js';
@@ -47,5 +51,9 @@ export function registerAllOps(): void {
     ...floatElementwiseOps,
     ...floatSoftmaxOps,
     ...floatShapeOps,
+    ...dnnlowpPackOps,
+    ...dnnlowpQuantizeOps,
+    ...dnnlowpConvOps,
+    ...dnnlowpFcOps,
   ]);
 }

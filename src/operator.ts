@@ -20,9 +20,16 @@ export interface OpSchema {
   allowInplace?: ReadonlyArray<readonly [number, number]> | 'any';
 }
 
+/**
+ * Which x86 CPU the DNNLOWP (FBGEMM) engine is emulated on. 'vnni' (AVX512-VNNI) accumulates
+ * exactly; 'avx2' reproduces the int16 saturation of FBGEMM's vpmaddubsw pairs on CPUs without VNNI.
+ */
+export type Isa = 'vnni' | 'avx2';
+
 export interface RunOptions {
   /** Largest tensor, in bytes, any op may allocate. */
   maxTensorBytes: number;
+  isa: Isa;
 }
 
 export interface OpCreateContext {

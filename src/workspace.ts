@@ -2,7 +2,7 @@
 // caffe2/python/workspace.py with their meanings (copies in and out, Caffe2's errors).
 import { Caffe2Error } from './errors.js';
 import { CreatedNet, CreatedOperator, type BlobStore } from './net.js';
-import type { RunOptions } from './operator.js';
+import type { Isa, RunOptions } from './operator.js';
 import { decodeBinary } from './proto/schema.js';
 import type { NetDef, OperatorDef } from './proto/types.js';
 import { blobTypeName, DEFAULT_MAX_TENSOR_BYTES, Int8Tensor, Tensor, type BlobValue, type DType, type TensorData } from './tensor.js';
@@ -22,6 +22,8 @@ export interface Int8Fetched {
 export interface WorkspaceOptions {
   /** Largest tensor, in bytes, an op or a feed may create (default 1 GiB). */
   maxTensorBytes?: number;
+  /** CPU the DNNLOWP engine is emulated on (default 'vnni': exact accumulation). */
+  isa?: Isa;
 }
 
 export function toNetDef(net: NetLike): NetDef {
@@ -55,7 +57,7 @@ export class Workspace implements BlobStore {
   readonly options: RunOptions;
 
   constructor(options: WorkspaceOptions = {}) {
-    this.options = { maxTensorBytes: options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES };
+    this.options = { maxTensorBytes: options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES, isa: options.isa ?? 'vnni' };
   }
 
   // BlobStore, used by nets and operators.

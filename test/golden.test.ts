@@ -16,8 +16,19 @@ import { loadGoldenCases, PROJECT_ROOT, type GoldenCase, type GoldenOutput } fro
 const cases = loadGoldenCases();
 const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
 
-function runLibrary(c: GoldenCase): Workspace {
-  const ws = new Workspace();
+/** Expected-output variants: the exact bytes, and where a case has them, FBGEMM's AVX2 bytes. */
+type Isa = 'vnni' | 'avx2';
+function expectedFile(c: GoldenCase, out: GoldenOutput, isa: Isa): string | undefined {
+  if (isa === 'vnni') return join(c.dir, out.file);
+  const alt = join(c.dir, out.file.replace(/\.npy$/, '.avx2.npy'));
+  return existsSync(alt) ? alt : undefined;
+}
+function isasOf(c: GoldenCase): Isa[] {
+  return c.outputs.some((o) => expectedFile(c, o, 'avx2')) ? ['vnni', 'avx2'] : ['vnni'];
+}
+
+function runLibrary(c: GoldenCase, isa: Isa = 'vnni'): Workspace {
+  const ws = new Workspace({ isa });
   ws.RunNetOnce(c.init);
   for (const f of c.feeds) ws.FeedBlob(f.name, readNpyFile(join(c.dir, f.file)));
   ws.RunNetOnce(c.predict);
@@ -38,6 +49,19 @@ function expectSameBytes(actual: Tensor, expected: Tensor, what: string): void {
 function checkQparams(out: GoldenOutput, scale: number, zeroPoint: number): void {
   if (out.scale_f32_bits !== undefined) expect(float32Bits(scale), `${out.name} scale bits`).toBe(parseInt(out.scale_f32_bits, 16) >>> 0);
   if (out.zero_point !== undefined) expect(zeroPoint, `${out.name} zero point`).toBe(out.zero_point);
+}
+
+function checkOutput(ws: Workspace, out: GoldenOutput, expected: Tensor, isa: Isa): void {
+  if (out.blob_type === 'Int8TensorCPU') {
+    const got = ws.FetchInt8Blob(out.name);
+    const t = got.data instanceof Uint8Array ? new Tensor('uint8', got.dims, got.data) : new Tensor('int32', got.dims, got.data);
+    expectSameBytes(t, expected, `${out.name} (${isa})`);
+    checkQparams(out, got.scale, got.zero_point);
+  } else {
+    const got = ws.FetchBlob(out.name);
+    expect(got).toBeInstanceOf(Tensor);
+    expectSameBytes(got as Tensor, expected, `${out.name} (${isa})`);
+  }
 }
 
 function label(c: GoldenCase): string {
@@ -62,18 +86,11 @@ describe('golden cases through the library', () => {
         expect((error as Caffe2Error).message).toContain(c.expect_error.op_type);
         return;
       }
-      const ws = runLibrary(c);
-      for (const out of c.outputs) {
-        const expected = readNpyFile(join(c.dir, out.file));
-        if (out.blob_type === 'Int8TensorCPU') {
-          const got = ws.FetchInt8Blob(out.name);
-          const t = got.data instanceof Uint8Array ? new Tensor('uint8', got.dims, got.data) : new Tensor('int32', got.dims, got.data);
-          expectSameBytes(t, expected, out.name);
-          checkQparams(out, got.scale, got.zero_point);
-        } else {
-          const got = ws.FetchBlob(out.name);
-          expect(got).toBeInstanceOf(Tensor);
-          expectSameBytes(got as Tensor, expected, out.name);
+      for (const isa of isasOf(c)) {
+        const ws = runLibrary(c, isa);
+        for (const out of c.outputs) {
+          const file = expectedFile(c, out, isa);
+          if (file) checkOutput(ws, out, readNpyFile(file), isa);
         }
       }
     });
@@ -101,12 +118,21 @@ describe('golden cases through `caffe2-int8 run`', () => {
           return;
         }
         expect(r.status, r.stderr).toBe(0);
-        for (const out of c.outputs) {
-          const base = join(outDir, out.name.replace(/[/\\:*?"<>|]/g, '_'));
-          expectSameBytes(readNpyFile(`${base}.npy`), readNpyFile(join(c.dir, out.file)), out.name);
-          if (out.blob_type === 'Int8TensorCPU') {
-            const q = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
-            checkQparams(out, q.scale, q.zero_point);
+        for (const isa of isasOf(c)) {
+          const dir = isa === 'vnni' ? outDir : join(outDir, isa);
+          if (isa !== 'vnni') {
+            const r2 = spawnSync(process.execPath, [...args.map((a) => (a === outDir ? dir : a)), '--isa', isa], { encoding: 'utf8' });
+            expect(r2.status, r2.stderr).toBe(0);
+          }
+          for (const out of c.outputs) {
+            const file = expectedFile(c, out, isa);
+            if (!file) continue;
+            const base = join(dir, out.name.replace(/[/\\:*?"<>|]/g, '_'));
+            expectSameBytes(readNpyFile(`${base}.npy`), readNpyFile(file), `${out.name} (${isa})`);
+            if (out.blob_type === 'Int8TensorCPU') {
+              const q = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+              checkQparams(out, q.scale, q.zero_point);
+            }
           }
         }
       } finally {

@@ -23,6 +23,8 @@ options:
   --input NAME=FILE     feed blob NAME from a .npy file (repeatable)
   --output NAME         blob to fetch (repeatable); default: the net's external_output
   --out-dir DIR         where to write the outputs
+  --isa vnni|avx2       CPU emulated by the DNNLOWP engine: vnni (default, exact) or avx2
+                        (FBGEMM's int16 pair saturation on CPUs without AVX512-VNNI)
   --debug               print a stack trace on errors
 `;
 
@@ -41,6 +43,7 @@ export function runCommand(argv: string[]): number {
         input: { type: 'string', multiple: true },
         output: { type: 'string', multiple: true },
         'out-dir': { type: 'string' },
+        isa: { type: 'string' },
         debug: { type: 'boolean' },
       },
     }),
@@ -53,7 +56,9 @@ export function runCommand(argv: string[]): number {
     return { name: spec.slice(0, eq), file: spec.slice(eq + 1) };
   });
 
-  const ws = new Workspace();
+  const isa = values.isa ?? 'vnni';
+  if (isa !== 'vnni' && isa !== 'avx2') throw new UsageError(`--isa takes vnni or avx2, got "${isa}"`);
+  const ws = new Workspace({ isa });
   const init = values.init ? readNetFile(values.init) : undefined;
   const net = readNetFile(values.net);
   if (init) ws.RunNetOnce(init);

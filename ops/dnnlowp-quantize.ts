@@ -1,0 +1,4 @@
+import type { OperatorSpec } from '../src/operator.js';
+
+// Not implemented yet.
+export const dnnlowpQuantizeOps: OperatorSpec[] = [];
