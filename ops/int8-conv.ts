@@ -2,14 +2,13 @@
 // int8_conv_op.h) around QNNPACK's qnnp_create/setup/run_convolution2d_nhwc_q8. Every QNNPACK
 // kernel path (GEMM, indirection conv, depthwise up8x9 / mp8x25) computes the same integers,
 // so one reference kernel serves them all.
-import type { ArgumentHelper } from '../src/arguments.js';
 import { Caffe2Error } from '../src/errors.js';
 import type { OperatorSpec, OpIO } from '../src/operator.js';
-import { f32 } from '../src/quant/float32.js';
-import { q31Requantization, requantizeQ31, type Q31Requantization } from '../src/quant/q31-requantize.js';
+import { q31Requantization } from '../src/quant/q31-requantize.js';
 import { reluLowerBound } from '../src/quant/quantize.js';
 import { Int8Tensor, checkAllocation } from '../src/tensor.js';
 import { convPoolGeometry, parseConvPoolArgs, type ConvPoolArgs } from './conv-pool-args.js';
+import { centeredWeights, dotQ8, int8OutputQparams, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
 
 /** What QNNPACK freezes when the operator is created on the first run. */
 export interface ConvPlan {
@@ -22,10 +21,7 @@ export interface ConvPlan {
   weights: Int32Array;
   bias: Int32Array;
   inputZeroPoint: number;
-  requant: Q31Requantization;
-  outputZeroPoint: number;
-  outputMin: number;
-  outputMax: number;
+  output: Q8OutputStage;
 }
 
 export interface ConvWindow {
@@ -39,8 +35,8 @@ export interface ConvWindow {
 
 /**
  * Reference NHWC uint8 convolution with QNNPACK's arithmetic:
- * acc = wrap32(bias[m] + Σ (x - xzp)(w - wzp)), padding taps read xzp and add nothing, then
- * Q31 requantization and the activation clamp.
+ * acc = wrap32(bias[m] + Σ (x - xzp)(w - wzp)) over the in-bounds taps (padding reads xzp and
+ * adds nothing), then Q31 requantization and the activation clamp.
  */
 export function conv2dNhwcQ8(
   plan: ConvPlan,
@@ -52,40 +48,35 @@ export function conv2dNhwcQ8(
   outH: number,
   outW: number,
 ): Uint8Array {
-  const { groups, groupInputChannels: cg, groupOutputChannels: mg, kernelH, kernelW, weights, bias, inputZeroPoint: xzp } = plan;
-  const { multiplier, shift } = plan.requant;
+  const { groups, groupInputChannels: cg, groupOutputChannels: mg, kernelH, kernelW, weights, bias, inputZeroPoint: xzp, output } = plan;
   const c = cg * groups;
   const m = mg * groups;
   const k = kernelH * kernelW * cg;
   const out = new Uint8Array(n * outH * outW * m);
-  const patch = new Int32Array(k);
+  // Input offsets (channel 0 of group 0) and weight offsets of the in-bounds taps of one pixel.
+  const tapInput = new Int32Array(kernelH * kernelW);
+  const tapWeight = new Int32Array(kernelH * kernelW);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < outH; oy++) {
       for (let ox = 0; ox < outW; ox++) {
+        let taps = 0;
+        for (let ky = 0; ky < kernelH; ky++) {
+          const iy = oy * win.strideH + ky * win.dilationH - win.padTop;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kernelW; kx++) {
+            const ix = ox * win.strideW + kx * win.dilationW - win.padLeft;
+            if (ix < 0 || ix >= w) continue;
+            tapInput[taps] = ((b * h + iy) * w + ix) * c;
+            tapWeight[taps++] = (ky * kernelW + kx) * cg;
+          }
+        }
         const outBase = ((b * outH + oy) * outW + ox) * m;
-        for (let g = 0; g < groups; g++) {
-          let p = 0;
-          for (let ky = 0; ky < kernelH; ky++) {
-            const iy = oy * win.strideH + ky * win.dilationH - win.padTop;
-            for (let kx = 0; kx < kernelW; kx++) {
-              const ix = ox * win.strideW + kx * win.dilationW - win.padLeft;
-              if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-                patch.fill(0, p, p + cg);
-              } else {
-                const src = ((b * h + iy) * w + ix) * c + g * cg;
-                for (let ci = 0; ci < cg; ci++) patch[p + ci] = x[src + ci]! - xzp;
-              }
-              p += cg;
-            }
-          }
-          for (let mi = 0; mi < mg; mi++) {
-            const oc = g * mg + mi;
-            const wBase = oc * k;
-            let acc = bias[oc]!;
-            for (let i = 0; i < k; i++) acc += patch[i]! * weights[wBase + i]!;
-            const v = requantizeQ31(acc | 0, multiplier, shift) + plan.outputZeroPoint;
-            out[outBase + oc] = v < plan.outputMin ? plan.outputMin : v > plan.outputMax ? plan.outputMax : v;
-          }
+        for (let oc = 0; oc < m; oc++) {
+          const groupInput = Math.floor(oc / mg) * cg;
+          const wBase = oc * k;
+          let acc = bias[oc]!;
+          for (let t = 0; t < taps; t++) acc += dotQ8(x, tapInput[t]! + groupInput, xzp, weights, wBase + tapWeight[t]!, cg);
+          out[outBase + oc] = requantizeToUint8(acc, output);
         }
       }
     }
@@ -115,23 +106,17 @@ function createPlan(io: OpIO, conv: ConvPoolArgs, relu: boolean, yScale: number,
   }
   if (b.size !== m) throw new Caffe2Error(`bias has ${b.size} elements, expected ${m} (one per output channel)`, { blob: io.inputName(2) }, 'invalid');
   const requant = q31Requantization(x.scale, wt.scale, yScale, 'convolution');
-  // QNNPACK takes every zero point as uint8_t.
-  const kernelZeroPoint = wt.zeroPoint & 255;
-  const weights = new Int32Array(wt.size);
-  for (let i = 0; i < weights.length; i++) weights[i] = wt.data[i]! - kernelZeroPoint;
   return {
     groups: g,
     groupInputChannels: c / g,
     groupOutputChannels: m / g,
     kernelH: kh,
     kernelW: kw,
-    weights,
+    // QNNPACK takes every zero point as uint8_t.
+    weights: centeredWeights(wt.data as Uint8Array, wt.size, wt.zeroPoint & 255),
     bias: Int32Array.from(b.data),
     inputZeroPoint: x.zeroPoint & 255,
-    requant,
-    outputZeroPoint: yZeroPoint & 255,
-    outputMin: relu ? reluLowerBound(yScale, yZeroPoint) : 0,
-    outputMax: 255,
+    output: q8OutputStage(requant, yZeroPoint, relu ? reluLowerBound(yScale, yZeroPoint) : 0),
   };
 }
 
@@ -156,7 +141,7 @@ function int8ConvSpec(type: string, relu: boolean): OperatorSpec {
           const b = io.int8(2, 'int32');
           requireDims(io, 0, x, 4, 'input X (N,H,W,C)');
           requireDims(io, 1, wt, 4, 'weights W (M,KH,KW,C/G)');
-          const { yScale, yZeroPoint } = outputQparams(args);
+          const { yScale, yZeroPoint } = int8OutputQparams(args);
           const [n, h, w, c] = x.dims as [number, number, number, number];
           const geo = convPoolGeometry(conv, h, w, { n, c });
           const m = wt.dims[0]!;
@@ -181,11 +166,6 @@ function int8ConvSpec(type: string, relu: boolean): OperatorSpec {
       };
     },
   };
-}
-
-/** Y_scale / Y_zero_point as the wrapper reads them on every run. */
-export function outputQparams(args: ArgumentHelper): { yScale: number; yZeroPoint: number } {
-  return { yScale: f32(args.getFloat('Y_scale', 1)), yZeroPoint: args.getInt('Y_zero_point', 0) };
 }
 
 export const CONV_ARG_KINDS = {
