@@ -12,6 +12,16 @@
 import type { ArgumentHelper } from '../src/arguments.js';
 import { Caffe2Error, enforce } from '../src/errors.js';
 
+/** How each ConvPoolOpBase / ConvTransposeUnpoolBase argument is stored on the wire (for the net builder). */
+export const CONV_POOL_ARG_KINDS = {
+  kernel: 'i', kernel_h: 'i', kernel_w: 'i', kernels: 'ints',
+  stride: 'i', stride_h: 'i', stride_w: 'i', strides: 'ints',
+  pad: 'i', pad_t: 'i', pad_l: 'i', pad_b: 'i', pad_r: 'i', pads: 'ints',
+  dilation: 'i', dilation_h: 'i', dilation_w: 'i', dilations: 'ints',
+  adj: 'i', adj_h: 'i', adj_w: 'i', adjs: 'ints',
+  legacy_pad: 'i', group: 'i', order: 's', global_pooling: 'i',
+} as const;
+
 /** caffe2_legacy.proto's LegacyPadding. Other values are accepted by the parsers, as upstream. */
 export enum LegacyPadding {
   NOTSET = 0,

@@ -17,7 +17,7 @@ import { Caffe2Error } from '../src/errors.js';
 import type { OperatorSpec, OpIO } from '../src/operator.js';
 import { q31Requantization } from '../src/quant/q31-requantize.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
-import { convTransposeGeometry, parseConvTransposeArgs, type ConvTransposeArgs } from './conv-pool-args.js';
+import { CONV_POOL_ARG_KINDS, convTransposeGeometry, parseConvTransposeArgs, type ConvTransposeArgs } from './conv-pool-args.js';
 import { dotQ8, int8OutputQparams, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
 
 /** What qnnp_create_deconvolution2d_nhwc_q8 freezes on the op's first run. */
@@ -148,22 +148,13 @@ function dimensionOutOfRange(io: OpIO, i: number, t: Int8Tensor, what: string): 
   return new Caffe2Error(`${what} must be 4-D, got shape ${shapeString(t.dims)} (dimension out of range)`, { blob: io.inputName(i) });
 }
 
-const ARG_KINDS = {
-  kernel: 'i', kernel_h: 'i', kernel_w: 'i', kernels: 'ints',
-  stride: 'i', stride_h: 'i', stride_w: 'i', strides: 'ints',
-  pad: 'i', pad_t: 'i', pad_l: 'i', pad_b: 'i', pad_r: 'i', pads: 'ints',
-  adj: 'i', adj_h: 'i', adj_w: 'i', adjs: 'ints',
-  legacy_pad: 'i', group: 'i', order: 's', shared_buffer: 'i',
-  Y_scale: 'f', Y_zero_point: 'i',
-} as const;
-
 const int8ConvTransposeSpec: OperatorSpec = {
   type: 'Int8ConvTranspose',
   engine: '',
   summary: 'NHWC uint8 transposed convolution, W laid out (IC,KH,KW,OC), with stride, pads and adj; QNNPACK Q31 requantization',
   // The schema allows 2 inputs; the op then refuses anything but 3 when it runs.
   schema: { minInputs: 2, maxInputs: 3, minOutputs: 1, maxOutputs: 1 },
-  argKinds: ARG_KINDS,
+  argKinds: { ...CONV_POOL_ARG_KINDS, shared_buffer: 'i', Y_scale: 'f', Y_zero_point: 'i' },
   create({ args }) {
     const conv = parseConvTransposeArgs(args);
     if (conv.order !== 'NHWC') throw new Caffe2Error('Int8ConvTransposeOp only supports NHWC order', {}, 'needs_feature');

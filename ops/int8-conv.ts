@@ -7,7 +7,7 @@ import type { OperatorSpec, OpIO } from '../src/operator.js';
 import { q31Requantization } from '../src/quant/q31-requantize.js';
 import { reluLowerBound } from '../src/quant/quantize.js';
 import { Int8Tensor, checkAllocation } from '../src/tensor.js';
-import { convPoolGeometry, parseConvPoolArgs, type ConvPoolArgs } from './conv-pool-args.js';
+import { CONV_POOL_ARG_KINDS, convPoolGeometry, parseConvPoolArgs, type ConvPoolArgs } from './conv-pool-args.js';
 import { centeredWeights, dotQ8, int8OutputQparams, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
 
 /** What QNNPACK freezes when the operator is created on the first run. */
@@ -128,7 +128,7 @@ function int8ConvSpec(type: string, relu: boolean): OperatorSpec {
       ? 'NHWC uint8 convolution (groups, depthwise, dilation) with QNNPACK Q31 requantization, clamped below at the output zero point'
       : 'NHWC uint8 convolution (groups, depthwise, dilation) with QNNPACK Q31 requantization; the bias blob\'s own scale is ignored',
     schema: { minInputs: 2, maxInputs: 3, minOutputs: 1, maxOutputs: 1 },
-    argKinds: CONV_ARG_KINDS,
+    argKinds: { ...CONV_POOL_ARG_KINDS, Y_scale: 'f', Y_zero_point: 'i' },
     create({ def, args }) {
       const conv = parseConvPoolArgs(args, def.name ?? '');
       if (conv.order !== 'NHWC') throw new Caffe2Error(`${type} only supports NHWC order`, {}, 'needs_feature');
@@ -167,14 +167,5 @@ function int8ConvSpec(type: string, relu: boolean): OperatorSpec {
     },
   };
 }
-
-export const CONV_ARG_KINDS = {
-  kernel: 'i', kernel_h: 'i', kernel_w: 'i', kernels: 'ints',
-  stride: 'i', stride_h: 'i', stride_w: 'i', strides: 'ints',
-  pad: 'i', pad_t: 'i', pad_l: 'i', pad_b: 'i', pad_r: 'i', pads: 'ints',
-  dilation: 'i', dilation_h: 'i', dilation_w: 'i', dilations: 'ints',
-  legacy_pad: 'i', group: 'i', order: 's', global_pooling: 'i',
-  Y_scale: 'f', Y_zero_point: 'i',
-} as const;
 
 export const int8ConvOps: OperatorSpec[] = [int8ConvSpec('Int8Conv', false), int8ConvSpec('Int8ConvRelu', true)];
