@@ -19,7 +19,7 @@ export const CONV_POOL_ARG_KINDS = {
   pad: 'i', pad_t: 'i', pad_l: 'i', pad_b: 'i', pad_r: 'i', pads: 'ints',
   dilation: 'i', dilation_h: 'i', dilation_w: 'i', dilations: 'ints',
   adj: 'i', adj_h: 'i', adj_w: 'i', adjs: 'ints',
-  legacy_pad: 'i', group: 'i', order: 's', global_pooling: 'i',
+  legacy_pad: 'i', group: 'i', order: 's', global_pooling: 'i', shared_buffer: 'i', float16_compute: 'i',
 } as const;
 
 /** caffe2_legacy.proto's LegacyPadding. Other values are accepted by the parsers, as upstream. */
