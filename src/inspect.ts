@@ -2,11 +2,14 @@
 // that matter, the quantization parameters each Int8 blob will carry (followed through the net
 // from the init net's blobs and the ops' Y_scale / Y_zero_point), the requantization scale of
 // each conv / FC, and the op types this runtime cannot run.
+import { dnnlowpWeightInfo, Int8ConvDNNLowPPackedWeightBlob, Int8FCDNNLowPPackedWeightBlob } from '../ops/dnnlowp-pack.js';
+import { parseOutputArgs, quantizationFactoryOf } from '../ops/dnnlowp-quantize.js';
 import { ArgumentHelper } from './arguments.js';
 import type { NetDef, OperatorDef, Argument } from './proto/types.js';
+import { requantizationMultiplier } from './quant/fbgemm.js';
 import { f32 } from './quant/float32.js';
 import { canRun } from './registry.js';
-import { Int8Tensor, Tensor } from './tensor.js';
+import { Int8Tensor, Tensor, type BlobValue } from './tensor.js';
 import { Workspace } from './workspace.js';
 
 export interface Qparams {
@@ -27,6 +30,10 @@ export interface OpReport {
   bias?: Qparams & { dims: number[] };
   input?: Qparams;
   requantScale?: number;
+  /** DNNLOWP: the weight qparams of every quantization group (signed zero points), when more than one. */
+  weightGroups?: Qparams[];
+  /** DNNLOWP: the float requantization multiplier of each quantization group the op uses. */
+  requantScales?: number[];
   notes: string[];
 }
 
@@ -81,9 +88,15 @@ function yqparams(op: OperatorDef): Qparams | undefined {
   }
 }
 
+type ParamBlob = Int8Tensor | Tensor | Int8ConvDNNLowPPackedWeightBlob | Int8FCDNNLowPPackedWeightBlob;
+
+function isParamBlob(v: BlobValue): v is ParamBlob {
+  return v instanceof Int8Tensor || v instanceof Tensor || v instanceof Int8ConvDNNLowPPackedWeightBlob || v instanceof Int8FCDNNLowPPackedWeightBlob;
+}
+
 /** Runs the init net in a scratch workspace to learn the parameter blobs' qparams and shapes. */
-function initBlobs(init: NetDef | undefined): { blobs: Map<string, Int8Tensor | Tensor>; error?: string } {
-  const blobs = new Map<string, Int8Tensor | Tensor>();
+function initBlobs(init: NetDef | undefined): { blobs: Map<string, ParamBlob>; error?: string } {
+  const blobs = new Map<string, ParamBlob>();
   if (!init) return { blobs };
   const ws = new Workspace();
   let error: string | undefined;
@@ -94,7 +107,7 @@ function initBlobs(init: NetDef | undefined): { blobs: Map<string, Int8Tensor | 
   }
   for (const name of ws.Blobs()) {
     const v = ws.getBlob(name);
-    if (v instanceof Int8Tensor || v instanceof Tensor) blobs.set(name, v);
+    if (isParamBlob(v)) blobs.set(name, v);
   }
   return { blobs, error };
 }
@@ -119,12 +132,15 @@ export function describeNet(net: NetDef, init?: NetDef): NetReport {
     }
     const report: OpReport = { index, type, engine, inputs, outputs, args: (op.arg ?? []).map(formatArg), supported, notes: [] };
     const x = inputs[0] !== undefined ? qparams.get(inputs[0]) : undefined;
+    const dnnlowp = engine === 'DNNLOWP';
     if (x && type.startsWith('Int8') && type !== 'Int8Quantize') report.input = x;
-    if (hasYqOutput(type)) report.output = yqparams(op);
+    if (hasYqOutput(type)) report.output = dnnlowp ? dnnlowpOutput(op, report) : yqparams(op);
     else if (PASS_THROUGH.has(type) && x) report.output = x;
     if (report.output) for (const o of outputs.slice(0, 1)) qparams.set(o, report.output);
 
-    if (WEIGHTED.has(type)) {
+    if (WEIGHTED.has(type) && dnnlowp) {
+      describeDnnlowpWeights(op, report, x, blobs);
+    } else if (WEIGHTED.has(type)) {
       const w = blobs.get(inputs[1] ?? '');
       const b = blobs.get(inputs[2] ?? '');
       if (w instanceof Int8Tensor) report.weight = { scale: w.scale, zeroPoint: w.zeroPoint, dims: [...w.dims] };
@@ -160,6 +176,90 @@ export function describeNet(net: NetDef, init?: NetDef): NetReport {
   };
 }
 
+/**
+ * A DNNLOWP op's output qparams as it will carry them: Y_scale / Y_zero_point, re-chosen over
+ * [0, max] by a fused or following Relu; none when they are chosen at run time.
+ */
+function dnnlowpOutput(op: OperatorDef, report: OpReport): Qparams | undefined {
+  const type = op.type ?? '';
+  if (type === 'Int8Quantize' && (op.input?.length ?? 0) === 3) {
+    report.notes.push('output qparams come from inputs 1 (scale) and 2 (zero point) at run time');
+    return undefined;
+  }
+  try {
+    const args = new ArgumentHelper(op.arg);
+    const relu = type === 'Int8ConvRelu' || type === 'Int8FCRelu';
+    const { output } = parseOutputArgs(args, quantizationFactoryOf(args, type), relu);
+    if (!output) {
+      report.notes.push(
+        type === 'Int8Quantize'
+          ? 'no Y_scale: the output qparams are chosen at run time from the tensor\'s min/max'
+          : 'no Y_scale: DNNLOWP would choose the output qparams from an fp32 run at run time (not supported)',
+      );
+      return undefined;
+    }
+    const given = yqparams(op);
+    if (given && (given.scale !== output.scale || given.zeroPoint !== output.zeroPoint)) {
+      report.notes.push(
+        `Relu: DNNLOWP re-chooses the output qparams over [0, Y_scale·(255 - Y_zero_point)]: scale=${formatNumber(given.scale)} zp=${given.zeroPoint} -> scale=${formatNumber(output.scale)} zp=${output.zeroPoint}`,
+      );
+    }
+    return output;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Weight qparams (from the pack op or as the op will quantize them) and the float multipliers. */
+function describeDnnlowpWeights(op: OperatorDef, report: OpReport, x: Qparams | undefined, blobs: Map<string, ParamBlob>): void {
+  const type = op.type ?? '';
+  const inputs = op.input ?? [];
+  let args: ArgumentHelper;
+  try {
+    args = new ArgumentHelper(op.arg);
+  } catch {
+    return;
+  }
+  const w = blobs.get(inputs[1] ?? '');
+  const info = dnnlowpWeightInfo(type, args, w);
+  const b = blobs.get(inputs[2] ?? '');
+  if (b instanceof Int8Tensor) report.bias = { scale: b.scale, zeroPoint: b.zeroPoint, dims: [...b.dims] };
+  if (!info) return;
+  const q0 = info.qparams[0]!;
+  report.weight = { scale: q0.scale, zeroPoint: q0.zeroPoint, dims: [...info.dims] };
+  if (info.qparams.length > 1) report.weightGroups = info.qparams.map((q) => ({ scale: q.scale, zeroPoint: q.zeroPoint }));
+  report.notes.push(
+    `DNNLOWP weights are signed int8 (zero point = unsigned zero point - 128), ${info.packed ? `packed by the pack op in blob "${inputs[1]}"` : 'quantized by this op on its first run'}`,
+  );
+  let perGroup = false;
+  try {
+    perGroup = type.startsWith('Int8FC') ? args.getBool('quantize_channelwise', false) : args.getBool('quantize_groupwise', false);
+  } catch {
+    // a malformed argument: the op itself will say so
+  }
+  const used = perGroup ? info.qparams : [q0];
+  if (x && report.output) {
+    const out = report.output;
+    report.requantScales = used.map((q) => requantizationMultiplier(x.scale, q.scale, out.scale));
+    report.requantScale = report.requantScales[0];
+  } else if (!x) {
+    report.notes.push('the input qparams (a float input, or a dynamically quantized one) and so the requantization multiplier are only known at run time');
+  }
+  const packedBias = (w instanceof Int8ConvDNNLowPPackedWeightBlob || w instanceof Int8FCDNNLowPPackedWeightBlob) && w.bias !== null;
+  if (packedBias && x && info.inScale !== null && info.inScale !== x.scale) {
+    report.notes.push(
+      `the packed bias was quantized with in_scale=${formatNumber(info.inScale)}, not this input's scale ${formatNumber(x.scale)}; Caffe2 uses it as it is`,
+    );
+  } else if (!packedBias && b instanceof Int8Tensor && x) {
+    const expected = f32(x.scale * q0.scale);
+    if (Math.abs(f32(b.scale - expected)) > 1e-4 || b.zeroPoint !== 0) {
+      report.notes.push(
+        `bias blob has scale ${formatNumber(b.scale)} / zero point ${b.zeroPoint}; DNNLOWP requires input scale x weight scale = ${formatNumber(expected)} (within 1e-4) and zero point 0, and refuses it`,
+      );
+    }
+  }
+}
+
 /** Plain-text rendering of a NetReport. */
 export function formatNetReport(r: NetReport): string {
   const lines: string[] = [];
@@ -176,9 +276,12 @@ export function formatNetReport(r: NetReport): string {
     if (op.args.length) lines.push(`    args: ${op.args.join(' ')}`);
     if (op.input) lines.push(`    input:  ${q(op.input)}`);
     if (op.weight) lines.push(`    weight: ${q(op.weight)} shape=[${op.weight.dims.join(',')}]`);
+    if (op.weightGroups) lines.push(`    weight per group: ${op.weightGroups.map(q).join('; ')}`);
     if (op.bias) lines.push(`    bias:   ${q(op.bias)} shape=[${op.bias.dims.join(',')}]`);
     if (op.output) lines.push(`    output: ${q(op.output)}`);
-    if (op.requantScale !== undefined) lines.push(`    requantization scale: ${formatNumber(op.requantScale)}`);
+    if (op.requantScales && op.requantScales.length > 1) lines.push(`    requantization multipliers: ${op.requantScales.map(formatNumber).join(', ')}`);
+    else if (op.requantScales) lines.push(`    requantization multiplier: ${formatNumber(op.requantScales[0]!)}`);
+    else if (op.requantScale !== undefined) lines.push(`    requantization scale: ${formatNumber(op.requantScale)}`);
     for (const n of op.notes) lines.push(`    note: ${n}`);
   }
   lines.push('');
