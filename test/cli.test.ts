@@ -172,3 +172,17 @@ describe('npm run demo (the seed, end to end)', () => {
     expect(r.stdout).toContain('assert_allclose(rtol=0.05, atol=0.1): passes');
   });
 });
+
+describe('examples/seed-engines (the seed conv under both engines)', () => {
+  it('DNNLOWP refuses the seed bias scale; with it fixed, engines differ by at most 1 LSB on a few outputs', () => {
+    const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'dist', 'examples', 'seed-engines.js')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/DNNLOWP refuses the seed net as saved:\n.*op 2 \(Int8Conv engine DNNLOWP\), blob "conv_b"/);
+    // DNNLOWP.md: on the seed conv the engines differ only through requantization rounding, by 1 LSB.
+    const m = /DNNLOWP vs QNNPACK: (\d+) of 808992 outputs differ \([\d.]+ %\), by at most (\d+) LSB/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![1])).toBeLessThan(808992 / 100);
+    expect(Number(m![2])).toBe(1);
+  });
+});
