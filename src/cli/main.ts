@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The caffe2-int8 command line: `run` a net on .npy inputs, `inspect` a net.
 import { Caffe2Error } from '../errors.js';
+import { compareCommand, COMPARE_HELP } from './compare.js';
 import { inspectCommand, INSPECT_HELP } from './inspect.js';
 import { runCommand, RUN_HELP } from './run.js';
+import { traceCommand, TRACE_HELP } from './trace.js';
 import { UsageError } from './usage.js';
 
 const HELP = `caffe2-int8 - run Caffe2 int8 nets exactly as Caffe2 does
@@ -11,11 +13,15 @@ usage: caffe2-int8 <command> [options]
 
   caffe2-int8 run --init INIT --net NET [--input NAME=FILE.npy]... [--output NAME]... --out-dir DIR
   caffe2-int8 inspect NET [--init INIT]
+  caffe2-int8 compare --init INIT --net NET [--input NAME=FILE.npy]... [--engines default,DNNLOWP] [--json OUT] [--html OUT]
+  caffe2-int8 trace --init INIT --net NET [--input NAME=FILE.npy]... --out-dir DIR
   caffe2-int8 <command> --help
 
 commands:
   run       run the init net once, feed inputs, run the predict net, write outputs as .npy
   inspect   list a net's ops, quantization parameters and unsupported op types
+  compare   per layer, where int8 departs from float and where the engines disagree
+  trace     write every intermediate blob as .npy, in op order
 
 common options:
   --debug   print a stack trace on errors
@@ -38,6 +44,12 @@ function main(argv: string[]): number {
       case 'inspect':
         if (rest.includes('--help') || rest.includes('-h')) return help(INSPECT_HELP);
         return inspectCommand(rest);
+      case 'compare':
+        if (rest.includes('--help') || rest.includes('-h')) return help(COMPARE_HELP);
+        return compareCommand(rest);
+      case 'trace':
+        if (rest.includes('--help') || rest.includes('-h')) return help(TRACE_HELP);
+        return traceCommand(rest);
       default:
         throw new UsageError(`unknown command "${command}" (try --help)`);
     }
