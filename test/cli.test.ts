@@ -7,17 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseNpy } from '../src/npy.js';
 import { encodeBinary } from '../src/proto/schema.js';
 import { PROJECT_ROOT, SHARED } from './golden-cases.js';
-import { f, i, net, op } from './helpers.js';
+import { cli, CLI, f, i, net, op, SEED } from './helpers.js';
 
-const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
-const SEED = join(PROJECT_ROOT, 'examples', 'seed');
 const tmp = mkdtempSync(join(tmpdir(), 'caffe2-int8-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function expectOneErrorLine(stderr: string): string {
   const lines = stderr.trimEnd().split('\n');

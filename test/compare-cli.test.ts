@@ -1,6 +1,5 @@
 // `caffe2-int8 compare` and `caffe2-int8 trace` on the seed thread's own net, run as a user runs
 // them (the built dist/ CLI in a real process).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,11 +8,10 @@ import type { CompareReport } from '../src/compare/index.js';
 import { ModelHelper } from '../src/builder.js';
 import { writeNetFile, writeNpyFile } from '../src/node/files.js';
 import { parseNpy } from '../src/npy.js';
+import '../src/register-ops.js';
 import { Tensor } from '../src/tensor.js';
-import { PROJECT_ROOT } from './golden-cases.js';
+import { cli, SEED } from './helpers.js';
 
-const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
-const SEED = join(PROJECT_ROOT, 'examples', 'seed');
 const SEED_ARGS = ['--init', join(SEED, 'init_net.pb'), '--net', join(SEED, 'predict_net.pb'), '--input', `x1=${join(SEED, 'x1.npy')}`];
 const tmp = mkdtempSync(join(tmpdir(), 'caffe2-int8-compare-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -25,11 +23,6 @@ const X_SCALE = f32(0.03499995917);
 const W_SCALE = f32(f32(0.01) / 127.5);
 const Y_SCALE = f32(0.0027075342);
 const Y_ZP = 135;
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('caffe2-int8 compare on the seed net', () => {
   let out: ReturnType<typeof cli>;

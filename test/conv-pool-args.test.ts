@@ -2,7 +2,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArgumentHelper } from '../src/arguments.js';
-import { Caffe2Error, type FailureKind } from '../src/errors.js';
 import { decodeBinary } from '../src/proto/schema.js';
 import type { Argument, NetDef } from '../src/proto/types.js';
 import {
@@ -15,32 +14,12 @@ import {
   parseStorageOrder,
   type ConvPoolArgs,
 } from '../ops/conv-pool-args.js';
-
-const enc = new TextEncoder();
-const i = (name: string, v: number): Argument => ({ name, i: v });
-const f = (name: string, v: number): Argument => ({ name, f: v });
-const ints = (name: string, v: number[]): Argument => ({ name, ints: v });
-const s = (name: string, v: string): Argument => ({ name, s: enc.encode(v) });
-const NHWC = s('order', 'NHWC');
+import { expectError, f, i, ints, NHWC, s } from './helpers.js';
 
 const helper = (...args: Argument[]) => new ArgumentHelper(args);
 const conv = (...args: Argument[]) => parseConvPoolArgs(helper(...args), '');
 const named = (name: string, ...args: Argument[]) => parseConvPoolArgs(helper(...args), name);
 const tconv = (...args: Argument[]) => parseConvTransposeArgs(helper(...args));
-
-/** Runs fn, expects a Caffe2Error of the given kind whose reason matches re. */
-function expectError(fn: () => unknown, kind: FailureKind, re: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected an error').toBeInstanceOf(Caffe2Error);
-  const err = caught as Caffe2Error;
-  expect(err.kind).toBe(kind);
-  expect(err.reason).toMatch(re);
-}
 
 describe('parseConvPoolArgs: defaults and order', () => {
   it('no args -> NCHW, kernel [0,0], stride 1, dilation 1, pads 0, NOTSET, group 1', () => {

@@ -3,49 +3,21 @@
 // first-run caching, the bias kept across runs, argument forms and every refusal.
 // The golden dnnlowp-* cases run in golden.test.ts.
 import { describe, expect, it } from 'vitest';
-import { Caffe2Error, type FailureKind } from '../src/errors.js';
 import type { Argument, OperatorDef } from '../src/proto/types.js';
 import '../src/register-ops.js';
 import { Tensor } from '../src/tensor.js';
 import { Workspace } from '../src/workspace.js';
-import { f, i, int32Fill, int8Fill, ints, net, op, s } from './helpers.js';
+import { DNNLOWP, expectError, f, floatFill, i, int32Fill, int8Fill, ints, net, NHWC, op, runNet, s } from './helpers.js';
 
 const f32 = Math.fround;
-const DNNLOWP = { engine: 'DNNLOWP' };
-const NHWC = s('order', 'NHWC');
 const NCHW = s('order', 'NCHW');
-
-function fill(out: string, shape: number[], values: number[]): OperatorDef {
-  return op('GivenTensorFill', [], [out], [ints('shape', shape), { name: 'values', floats: values }]);
-}
 
 function conv(inputs: string[], args: Argument[], type = 'Int8Conv'): OperatorDef {
   return op(type, inputs, ['Y'], args, DNNLOWP);
 }
 
-function run(ops: OperatorDef[], isa: 'vnni' | 'avx2' = 'vnni', feeds: Record<string, Tensor> = {}): Workspace {
-  const ws = new Workspace({ isa });
-  for (const [name, t] of Object.entries(feeds)) ws.FeedBlob(name, t);
-  ws.RunNetOnce(net('n', ops));
-  return ws;
-}
-
 function y(ws: Workspace): number[] {
   return [...ws.FetchInt8Blob('Y').data];
-}
-
-function expectError(fn: () => unknown, kind: FailureKind, re: RegExp): Caffe2Error {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a Caffe2Error').toBeInstanceOf(Caffe2Error);
-  const err = caught as Caffe2Error;
-  expect(err.reason).toMatch(re);
-  expect(err.kind).toBe(kind);
-  return err;
 }
 
 // The 1x1 hand example: x = [10, 20] (scale 0.5, zp 10) -> x - zp = [0, 10];
@@ -59,11 +31,11 @@ const Y23 = [f('Y_scale', 2), i('Y_zero_point', 3)];
 
 describe('Int8Conv (DNNLOWP) arithmetic', () => {
   it('NHWC 1x1, C=2 M=1, Int8 W and bias: acc 40 · 0.0625 = 2.5 rounds half to even -> 2, + zp 3 = 5', () => {
-    expect(y(run([X1, W1, B1, conv(['X', 'W', 'B'], [i('kernel', 1), NHWC, ...Y23])]))).toEqual([5]);
+    expect(y(runNet([X1, W1, B1, conv(['X', 'W', 'B'], [i('kernel', 1), NHWC, ...Y23])]))).toEqual([5]);
   });
 
   it('same with bias -9: acc 41 · 0.0625 = 2.5625 -> 3, + 3 = 6; the output blob carries (2, 3)', () => {
-    const ws = run([X1, W1, int32Fill('B', [1], [-9], 0.125, 0), conv(['X', 'W', 'B'], [i('kernel', 1), NHWC, ...Y23])]);
+    const ws = runNet([X1, W1, int32Fill('B', [1], [-9], 0.125, 0), conv(['X', 'W', 'B'], [i('kernel', 1), NHWC, ...Y23])]);
     expect(y(ws)).toEqual([6]);
     const q = ws.FetchInt8Blob('Y');
     expect([q.scale, q.zero_point, q.dims]).toEqual([2, 3, [1, 1, 1, 1]]);
@@ -71,7 +43,7 @@ describe('Int8Conv (DNNLOWP) arithmetic', () => {
 
   it('Int8ConvRelu with Y_scale 2, Y_zero_point 3: output qparams become (f32(504/255), 0); acc 40 · f32(0.125/1.976) = 2.53 -> 3', () => {
     // Max() = f32(2 · (255 - 3)) = 504 -> ChooseQuantizationParams(0, 504) = (f32(504/255), 0)
-    const ws = run([X1, W1, B1, conv(['X', 'W', 'B'], [i('kernel', 1), NHWC, ...Y23], 'Int8ConvRelu')]);
+    const ws = runNet([X1, W1, B1, conv(['X', 'W', 'B'], [i('kernel', 1), NHWC, ...Y23], 'Int8ConvRelu')]);
     const scale = f32(504 / 255);
     const q = ws.FetchInt8Blob('Y');
     expect([q.scale, q.zero_point]).toEqual([scale, 0]);
@@ -80,13 +52,13 @@ describe('Int8Conv (DNNLOWP) arithmetic', () => {
   });
 
   it('Int8ConvRelu: a negative accumulator clamps at the new zero point 0 (bias -100: acc -50 -> 0)', () => {
-    const ws = run([X1, W1, int32Fill('B', [1], [-100], 0.125, 0), conv(['X', 'W', 'B'], [i('kernel', 1), NHWC, ...Y23], 'Int8ConvRelu')]);
+    const ws = runNet([X1, W1, int32Fill('B', [1], [-100], 0.125, 0), conv(['X', 'W', 'B'], [i('kernel', 1), NHWC, ...Y23], 'Int8ConvRelu')]);
     expect(y(ws)).toEqual([0]);
   });
 
   it('NCHW (the default order), X [1,2,1,2], 1x1: pixels [10,20] -> 5 and [12,18] -> acc 50 -> 3.125 -> 3 -> 6', () => {
     // pixel 1: x - zp = [2, 8]; 2·10 + 8·5 = 60; - 10 = 50; ·0.0625 = 3.125 -> 3; + 3 = 6
-    const ws = run([
+    const ws = runNet([
       int8Fill('X', [1, 2, 1, 2], [10, 12, 20, 18], 0.5, 10),
       int8Fill('W', [1, 2, 1, 1], [130, 125], 0.25, 120),
       B1,
@@ -102,9 +74,9 @@ describe('Int8Conv (DNNLOWP) arithmetic', () => {
     // X [1,1,2,1] = [4, 6] (scale 1, zp 2): x - zp = [2, 4]: 2·127 + 4·255 = 1274 (no bias).
     // M = f32(f32(1·scale)/y_scale); with y_scale = f32(1/255): M = 1 -> 1274 -> clamps to 255; use y_scale 8/255:
     // M = f32(f32(1/255)/f32(8/255)) = 0.125 (to float) -> 159.25 -> 159.
-    const ws = run([
+    const ws = runNet([
       int8Fill('X', [1, 1, 2, 1], [4, 6], 1, 2),
-      fill('W', [1, 1, 2, 1], [0.5, 1]),
+      floatFill('W', [1, 1, 2, 1], [0.5, 1]),
       conv(['X', 'W'], [i('kernel_h', 1), i('kernel_w', 2), ints('pads', [0, 0, 0, 0]), NHWC, f('Y_scale', 8 / 255)]),
     ]);
     expect(f32(f32(1 / 255) / f32(8 / 255))).toBe(0.125);
@@ -122,7 +94,7 @@ describe('padding with an out-of-range input zero point', () => {
       int8Fill('W', [1, 3, 3, 1], Array(9).fill(129), 2 ** -4, 128),
       conv(['X', 'W'], [i('kernel', 3), i('pad', 1), NHWC, f('Y_scale', 1), i('Y_zero_point', 200)]),
     ];
-    expect(y(run(ops))).toEqual([56]);
+    expect(y(runNet(ops))).toEqual([56]);
   });
 });
 
@@ -140,8 +112,8 @@ describe('vpmaddubsw pair saturation', () => {
     conv(['X', 'W'], [i('kernel', 3), i('pad', 1), i('group', 8), NHWC, f('Y_scale', 1), i('Y_zero_point', 130)]),
   ];
   it('depthwise 3x3 (G=C=M=8, 1x1 input, all taps 255, all weights 127): 5 instead of the exact 130, on every ISA', () => {
-    expect(y(run(depthwise, 'vnni'))).toEqual(Array(8).fill(5));
-    expect(y(run(depthwise, 'avx2'))).toEqual(Array(8).fill(5));
+    expect(y(runNet(depthwise, 'vnni'))).toEqual(Array(8).fill(5));
+    expect(y(runNet(depthwise, 'avx2'))).toEqual(Array(8).fill(5));
   });
 
   // GEMM 1x1, C = 2, M = 1: x = [255, 255] (zp 0), w = [127, 127] (zp 0), M = 2^-8.
@@ -152,8 +124,8 @@ describe('vpmaddubsw pair saturation', () => {
     conv(['X', 'W'], [i('kernel', 1), NHWC, f('Y_scale', 1)]),
   ];
   it('GEMM 1x1 (C=2, x=[255,255], w=[127,127]): exact 253 with isa vnni, saturated 128 with isa avx2', () => {
-    expect(y(run(gemm, 'vnni'))).toEqual([253]);
-    expect(y(run(gemm, 'avx2'))).toEqual([128]);
+    expect(y(runNet(gemm, 'vnni'))).toEqual([253]);
+    expect(y(runNet(gemm, 'avx2'))).toEqual([128]);
   });
 
   it('NCHW is the exact reference path whatever the ISA: 253', () => {
@@ -162,19 +134,19 @@ describe('vpmaddubsw pair saturation', () => {
       int8Fill('W', [1, 2, 1, 1], [255, 255], 2 ** -8, 128),
       conv(['X', 'W'], [i('kernel', 1), f('Y_scale', 1)]),
     ];
-    expect(y(run(nchw, 'avx2'))).toEqual([253]);
+    expect(y(runNet(nchw, 'avx2'))).toEqual([253]);
   });
 });
 
 describe('state across runs', () => {
   it('float weights are quantized on the first run and kept: changing W afterwards does not change Y', () => {
     const ws = new Workspace();
-    ws.RunNetOnce(net('init', [int8Fill('X', [1, 1, 1, 2], [10, 20], 0.5, 10), fill('W', [1, 1, 1, 2], [0.5, 1])]));
+    ws.RunNetOnce(net('init', [int8Fill('X', [1, 1, 1, 2], [10, 20], 0.5, 10), floatFill('W', [1, 1, 1, 2], [0.5, 1])]));
     // x - zp = [0, 10]; W [0.5, 1] -> about 10·1 = 10 / 0.2 = 50; W [-3, 7] would give about 350 -> 255
     ws.CreateNet(net('main', [conv(['X', 'W'], [i('kernel', 1), NHWC, f('Y_scale', 0.2)])]));
     ws.RunNet('main');
     const first = y(ws);
-    ws.RunNetOnce(net('init2', [fill('W', [1, 1, 1, 2], [-3, 7])]));
+    ws.RunNetOnce(net('init2', [floatFill('W', [1, 1, 1, 2], [-3, 7])]));
     ws.RunNet('main');
     expect(y(ws)).toEqual(first);
     // a fresh op does see the new weights
@@ -201,7 +173,7 @@ describe('state across runs', () => {
     // x = [0] zp 0, w = 1 (uint8 129, zp 128): acc = bias only. Y_scale 1.
     // run 1: b = rint(1/0.5) = 2, M = 0.5 -> 1. run 2: b = rint(1/0.25) = 4, M = 0.25 -> 1.
     const ws = new Workspace();
-    ws.RunNetOnce(net('init', [int8Fill('X', [1, 1, 1, 1], [0], 0.5, 0), int8Fill('W', [1, 1, 1, 1], [129], 1, 128), fill('B', [1], [1])]));
+    ws.RunNetOnce(net('init', [int8Fill('X', [1, 1, 1, 1], [0], 0.5, 0), int8Fill('W', [1, 1, 1, 1], [129], 1, 128), floatFill('B', [1], [1])]));
     ws.CreateNet(net('main', [conv(['X', 'W', 'B'], [i('kernel', 1), NHWC, f('Y_scale', 1)])]));
     ws.RunNet('main');
     expect(y(ws)).toEqual([1]);
@@ -212,12 +184,12 @@ describe('state across runs', () => {
 });
 
 describe('refusals', () => {
-  const packedGconv = [fill('W', [8, 3, 3, 8], Array(576).fill(0.1)), op('Int8ConvPackWeight', ['W'], ['P'], [i('kernel', 3), i('pad', 1), NHWC], DNNLOWP)];
+  const packedGconv = [floatFill('W', [8, 3, 3, 8], Array(576).fill(0.1)), op('Int8ConvPackWeight', ['W'], ['P'], [i('kernel', 3), i('pad', 1), NHWC], DNNLOWP)];
   const x8 = int8Fill('X', [1, 4, 4, 8], Array(128).fill(100), 0.1, 100);
 
   it('a float X: Tensor type mismatch naming unsigned char (enforce)', () => {
     const e = expectError(
-      () => run([...packedGconv, conv(['X', 'P'], [i('kernel', 3), i('pad', 1), NHWC, f('Y_scale', 1)])], 'vnni', { X: new Tensor('float32', [1, 4, 4, 8], new Float32Array(128)) }),
+      () => runNet([...packedGconv, conv(['X', 'P'], [i('kernel', 3), i('pad', 1), NHWC, f('Y_scale', 1)])], 'vnni', { X: new Tensor('float32', [1, 4, 4, 8], new Float32Array(128)) }),
       'enforce',
       /caller expects elements to be unsigned char, while tensor contains float/,
     );
@@ -225,62 +197,62 @@ describe('refusals', () => {
   });
 
   it('no Y_scale (dynamic output quantization from an fp32 conv) is unsupported', () => {
-    expectError(() => run([X1, W1, conv(['X', 'W'], [i('kernel', 1), NHWC])]), 'unsupported', /BLAS summation order/);
+    expectError(() => runNet([X1, W1, conv(['X', 'W'], [i('kernel', 1), NHWC])]), 'unsupported', /BLAS summation order/);
   });
 
   it('dequantize_output=1 fails its ENFORCE', () => {
-    expectError(() => run([X1, W1, conv(['X', 'W'], [i('kernel', 1), NHWC, f('Y_scale', 1), i('dequantize_output', 1)])]), 'enforce', /dequantize_output/);
+    expectError(() => runNet([X1, W1, conv(['X', 'W'], [i('kernel', 1), NHWC, f('Y_scale', 1), i('dequantize_output', 1)])]), 'enforce', /dequantize_output/);
   });
 
   it('pre-packed weights with order NCHW fail the ENFORCE', () => {
-    const ops = [fill('W', [1, 1, 1, 1], [1]), op('Int8ConvPackWeight', ['W'], ['P'], [i('kernel', 1)], DNNLOWP), int8Fill('X', [1, 1, 1, 1], [1], 1, 0)];
-    expectError(() => run([...ops, conv(['X', 'P'], [i('kernel', 1), f('Y_scale', 1)])]), 'enforce', /Pre-packed weight only works with NHWC layout/);
+    const ops = [floatFill('W', [1, 1, 1, 1], [1]), op('Int8ConvPackWeight', ['W'], ['P'], [i('kernel', 1)], DNNLOWP), int8Fill('X', [1, 1, 1, 1], [1], 1, 0)];
+    expectError(() => runNet([...ops, conv(['X', 'P'], [i('kernel', 1), f('Y_scale', 1)])]), 'enforce', /Pre-packed weight only works with NHWC layout/);
   });
 
   it('depthwise 3x3 with a channel multiplier (G = C = 8, M = 16) is refused as broken in Caffe2 (invalid)', () => {
-    const ops = [x8, fill('W', [16, 3, 3, 1], Array(144).fill(0.1)), conv(['X', 'W'], [i('kernel', 3), i('pad', 1), i('group', 8), NHWC, f('Y_scale', 1)])];
-    expectError(() => run(ops), 'invalid', /channel multiplier/);
+    const ops = [x8, floatFill('W', [16, 3, 3, 1], Array(144).fill(0.1)), conv(['X', 'W'], [i('kernel', 3), i('pad', 1), i('group', 8), NHWC, f('Y_scale', 1)])];
+    expectError(() => runNet(ops), 'invalid', /channel multiplier/);
   });
 
   it('quantize_groupwise on the conv but not on the pack op (invalid: past the end of the qparams)', () => {
     const ops = [
-      fill('W', [8, 3, 3, 2], Array(144).fill(0.1)),
+      floatFill('W', [8, 3, 3, 2], Array(144).fill(0.1)),
       op('Int8ConvPackWeight', ['W'], ['P'], [i('kernel', 3), i('pad', 1), i('group', 4), NHWC], DNNLOWP),
       x8,
       conv(['X', 'P'], [i('kernel', 3), i('pad', 1), i('group', 4), i('quantize_groupwise', 1), NHWC, f('Y_scale', 1)]),
     ];
-    expectError(() => run(ops), 'invalid', /quantize_groupwise/);
+    expectError(() => runNet(ops), 'invalid', /quantize_groupwise/);
   });
 
   it('quantize_groupwise with unpacked Int8 weights (invalid)', () => {
     const ops = [x8, int8Fill('W', [8, 1, 1, 4], Array(32).fill(1), 1, 0), conv(['X', 'W'], [i('kernel', 1), i('group', 2), i('quantize_groupwise', 1), NHWC, f('Y_scale', 1)])];
-    expectError(() => run(ops), 'invalid', /broken in Caffe2/);
+    expectError(() => runNet(ops), 'invalid', /broken in Caffe2/);
   });
 
   it('dilation 2 on an 8->8 3x3 pad-1 conv, which takes the groupwise path that ignores dilation (invalid)', () => {
-    const ops = [x8, fill('W', [8, 3, 3, 8], Array(576).fill(0.1)), conv(['X', 'W'], [i('kernel', 3), i('pad', 1), i('dilation', 2), NHWC, f('Y_scale', 1)])];
-    expectError(() => run(ops), 'invalid', /dilation/);
+    const ops = [x8, floatFill('W', [8, 3, 3, 8], Array(576).fill(0.1)), conv(['X', 'W'], [i('kernel', 3), i('pad', 1), i('dilation', 2), NHWC, f('Y_scale', 1)])];
+    expectError(() => runNet(ops), 'invalid', /dilation/);
   });
 
   it('packed form mismatch: groupwise-packed weights used with pad 0 (GEMM path) is invalid; GEMM-packed with pad 1 fails the W_gconv ENFORCE', () => {
-    expectError(() => run([...packedGconv, x8, conv(['X', 'P'], [i('kernel', 3), i('pad', 0), NHWC, f('Y_scale', 1)])]), 'invalid', /groupwise/);
-    const packedGemm = [fill('W', [8, 3, 3, 8], Array(576).fill(0.1)), op('Int8ConvPackWeight', ['W'], ['P'], [i('kernel', 3), i('pad', 0), NHWC], DNNLOWP)];
-    expectError(() => run([...packedGemm, x8, conv(['X', 'P'], [i('kernel', 3), i('pad', 1), NHWC, f('Y_scale', 1)])]), 'enforce', /W_gconv/);
+    expectError(() => runNet([...packedGconv, x8, conv(['X', 'P'], [i('kernel', 3), i('pad', 0), NHWC, f('Y_scale', 1)])]), 'invalid', /groupwise/);
+    const packedGemm = [floatFill('W', [8, 3, 3, 8], Array(576).fill(0.1)), op('Int8ConvPackWeight', ['W'], ['P'], [i('kernel', 3), i('pad', 0), NHWC], DNNLOWP)];
+    expectError(() => runNet([...packedGemm, x8, conv(['X', 'P'], [i('kernel', 3), i('pad', 1), NHWC, f('Y_scale', 1)])]), 'enforce', /W_gconv/);
   });
 
   it('legacy_pad SAME turning a 3x3 G=C=M=8 conv into the depthwise path after the path was chosen (invalid)', () => {
-    const ops = [x8, fill('W', [8, 3, 3, 1], Array(72).fill(0.1)), conv(['X', 'W'], [i('kernel', 3), i('legacy_pad', 2), i('group', 8), NHWC, f('Y_scale', 1)])];
-    expectError(() => run(ops), 'invalid', /legacy_pad/);
+    const ops = [x8, floatFill('W', [8, 3, 3, 1], Array(72).fill(0.1)), conv(['X', 'W'], [i('kernel', 3), i('legacy_pad', 2), i('group', 8), NHWC, f('Y_scale', 1)])];
+    expectError(() => runNet(ops), 'invalid', /legacy_pad/);
   });
 
   it('histogram weight_quantization_kind, 16-bit precision, 3-D kernels: unsupported', () => {
-    expectError(() => run([X1, fill('W', [1, 1, 1, 2], [1, 2]), conv(['X', 'W'], [i('kernel', 1), NHWC, f('Y_scale', 1), s('weight_quantization_kind', 'l2')])]), 'unsupported', /l2/);
-    expectError(() => run([X1, W1, conv(['X', 'W'], [i('kernel', 1), NHWC, f('Y_scale', 1), i('weight_precision', 16)])]), 'unsupported', /8-bit/);
-    expectError(() => run([X1, W1, conv(['X', 'W'], [ints('kernels', [1, 1, 1]), NHWC, f('Y_scale', 1)])]), 'unsupported', /3-D/);
+    expectError(() => runNet([X1, floatFill('W', [1, 1, 1, 2], [1, 2]), conv(['X', 'W'], [i('kernel', 1), NHWC, f('Y_scale', 1), s('weight_quantization_kind', 'l2')])]), 'unsupported', /l2/);
+    expectError(() => runNet([X1, W1, conv(['X', 'W'], [i('kernel', 1), NHWC, f('Y_scale', 1), i('weight_precision', 16)])]), 'unsupported', /8-bit/);
+    expectError(() => runNet([X1, W1, conv(['X', 'W'], [ints('kernels', [1, 1, 1]), NHWC, f('Y_scale', 1)])]), 'unsupported', /3-D/);
   });
 
   it('channel mismatch and a wrong kernel size fail their ENFORCEs', () => {
-    expectError(() => run([X1, int8Fill('W', [1, 1, 1, 3], [1, 2, 3], 1, 0), conv(['X', 'W'], [i('kernel', 1), NHWC, f('Y_scale', 1)])]), 'enforce', /input channels does not match/);
-    expectError(() => run([X1, W1, conv(['X', 'W'], [i('kernel', 2), NHWC, f('Y_scale', 1)])]), 'enforce', /kernel_\[0\]/);
+    expectError(() => runNet([X1, int8Fill('W', [1, 1, 1, 3], [1, 2, 3], 1, 0), conv(['X', 'W'], [i('kernel', 1), NHWC, f('Y_scale', 1)])]), 'enforce', /input channels does not match/);
+    expectError(() => runNet([X1, W1, conv(['X', 'W'], [i('kernel', 2), NHWC, f('Y_scale', 1)])]), 'enforce', /kernel_\[0\]/);
   });
 });

@@ -3,28 +3,21 @@
 // Hand arithmetic in comments; the golden cases' packed_weight_qparams_signed notes are checked in
 // dnnlowp-inspect.test.ts.
 import { describe, expect, it } from 'vitest';
-import { Caffe2Error, type FailureKind } from '../src/errors.js';
 import type { Argument, OperatorDef } from '../src/proto/types.js';
 import '../src/register-ops.js';
 import { Int8ConvDNNLowPPackedWeightBlob, Int8FCDNNLowPPackedWeightBlob } from '../ops/dnnlowp-pack.js';
 import { Workspace } from '../src/workspace.js';
-import { f, i, int32Fill, int8Fill, ints, net, op } from './helpers.js';
+import { DNNLOWP, expectError, f, floatFill, i, int32Fill, int8Fill, NHWC, op, runNet } from './helpers.js';
 
 const f32 = Math.fround;
-const DNNLOWP = { engine: 'DNNLOWP' };
-
-function fill(out: string, shape: number[], values: number[]): OperatorDef {
-  return op('GivenTensorFill', [], [out], [ints('shape', shape), { name: 'values', floats: values }]);
-}
 
 function convPack(inputs: string[], args: Argument[]): OperatorDef {
   return op('Int8ConvPackWeight', inputs, ['P'], args, DNNLOWP);
 }
 
+/** Runs the ops once as net 'init'. */
 function run(ops: OperatorDef[], isa: 'vnni' | 'avx2' = 'vnni'): Workspace {
-  const ws = new Workspace({ isa });
-  ws.RunNetOnce(net('init', ops));
-  return ws;
+  return runNet(ops, isa, {}, 'init');
 }
 
 function convBlob(ws: Workspace): Int8ConvDNNLowPPackedWeightBlob {
@@ -33,31 +26,14 @@ function convBlob(ws: Workspace): Int8ConvDNNLowPPackedWeightBlob {
   return b as Int8ConvDNNLowPPackedWeightBlob;
 }
 
-function expectError(fn: () => unknown, kind: FailureKind, re: RegExp): Caffe2Error {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a Caffe2Error').toBeInstanceOf(Caffe2Error);
-  const err = caught as Caffe2Error;
-  expect(err.reason).toMatch(re);
-  expect(err.kind).toBe(kind);
-  return err;
-}
-
-const k1 = [i('kernel', 1), s_order('NHWC')];
-function s_order(o: string): Argument {
-  return { name: 'order', s: new TextEncoder().encode(o) };
-}
+const k1 = [i('kernel', 1), NHWC];
 
 describe('Int8ConvPackWeight (DNNLOWP)', () => {
   it('seed weights 0.01, W [2,1,1,3]: scale floored at 6.1e-5, signed zp -128, every weight 36, column offsets 492', () => {
     // range [0, 0.01]: 0.01/255 = 3.9e-5 < 6.1e-5 -> scale 6.1e-5, zp 0 (unsigned) -> -128 signed.
     // w = rint(fma(0.01, 1/6.1e-5 = 16393.44, -128)) = rint(35.93) = 36.
     // column offset = Σw - zp·K = 3·36 - (-128)·3 = 492.
-    const ws = run([fill('W', [2, 1, 1, 3], Array(6).fill(0.01)), convPack(['W'], k1)]);
+    const ws = run([floatFill('W', [2, 1, 1, 3], Array(6).fill(0.01)), convPack(['W'], k1)]);
     const p = convBlob(ws);
     expect(p.typeName).toBe('Int8ConvDNNLowPPackedWeightBlob');
     expect(p.qparams).toEqual([{ scale: f32(6.1e-5), zeroPoint: -128 }]);
@@ -81,7 +57,7 @@ describe('Int8ConvPackWeight (DNNLOWP)', () => {
     //   1/s0 in float = 127.49999237: fma(-1, ., -1) = -128.49999 -> -128; fma(1, ., -1) = 126.49999 -> 126.
     // group 1: range [0, 1], s1 = f32(1/255), zero point 0 -> -128; 1/s1 in float = 254.99998474:
     //   fma(0.5, ., -128) = -0.50000763 -> -1; fma(1, ., -128) = 126.99998 -> 127.
-    const ws = run([fill('W2', [2, 1, 1, 2], [-1, 1, 0.5, 1]), convPack(['W2'], [...k1, i('group', 2), i('quantize_groupwise', 1)])]);
+    const ws = run([floatFill('W2', [2, 1, 1, 2], [-1, 1, 0.5, 1]), convPack(['W2'], [...k1, i('group', 2), i('quantize_groupwise', 1)])]);
     const p = convBlob(ws);
     expect(p.qparams).toEqual([
       { scale: f32(2 / 255), zeroPoint: -1 },
@@ -93,7 +69,7 @@ describe('Int8ConvPackWeight (DNNLOWP)', () => {
   });
 
   it('preserve_weight_sparsity=1, W [-1, 0.5]: symmetric scale 1/128, signed zp 0, weights [-128, 64]', () => {
-    const ws = run([fill('W', [1, 1, 1, 2], [-1, 0.5]), convPack(['W'], [...k1, i('preserve_weight_sparsity', 1)])]);
+    const ws = run([floatFill('W', [1, 1, 1, 2], [-1, 0.5]), convPack(['W'], [...k1, i('preserve_weight_sparsity', 1)])]);
     const p = convBlob(ws);
     expect(p.qparams).toEqual([{ scale: 2 ** -7, zeroPoint: 0 }]);
     expect([...p.weights]).toEqual([-128, 64]);
@@ -101,7 +77,7 @@ describe('Int8ConvPackWeight (DNNLOWP)', () => {
 
   it('float bias [0.3, -0.3] with in_scale 0.5 and the seed weights: scale f32(0.5·6.1e-5), b = rint(±9836.07) = ±9836', () => {
     // f32(0.5 · 6.1e-5f) = 3.05e-5; 1/that = 32786.9; 0.3 · 32786.9 = 9836.07 -> 9836.
-    const ws = run([fill('W', [2, 1, 1, 3], Array(6).fill(0.01)), fill('b', [2], [0.3, -0.3]), convPack(['W', 'b'], [...k1, f('in_scale', 0.5)])]);
+    const ws = run([floatFill('W', [2, 1, 1, 3], Array(6).fill(0.01)), floatFill('b', [2], [0.3, -0.3]), convPack(['W', 'b'], [...k1, f('in_scale', 0.5)])]);
     const p = convBlob(ws);
     const scale = f32(f32(0.5) * f32(6.1e-5));
     expect(Math.round(f32(f32(0.3) * f32(1 / scale)))).toBe(9836);
@@ -110,7 +86,7 @@ describe('Int8ConvPackWeight (DNNLOWP)', () => {
   });
 
   it('a bias without a float in_scale argument fails the ENFORCE (also in_scale given as an int)', () => {
-    const base = [fill('W', [1, 1, 1, 2], [1, 2]), fill('b', [1], [0.5])];
+    const base = [floatFill('W', [1, 1, 1, 2], [1, 2]), floatFill('b', [1], [0.5])];
     const e = expectError(() => run([...base, convPack(['W', 'b'], k1)]), 'enforce', /in_scale/);
     expect(e.message).toContain('Int8ConvPackWeight');
     expectError(() => run([...base, convPack(['W', 'b'], [...k1, i('in_scale', 1)])]), 'enforce', /in_scale/);
@@ -136,28 +112,28 @@ describe('Int8ConvPackWeight (DNNLOWP)', () => {
   });
 
   it('packed forms: depthwise 3x3 (G=M=8, C/G=1, pad 1), groupwise (G=1, 8->8, 3x3 pad 1), GEMM (1x1; or 3x3 with pad 0)', () => {
-    const dw = run([fill('W', [8, 3, 3, 1], Array(72).fill(0.1)), convPack(['W'], [i('kernel', 3), i('pad', 1), i('group', 8), s_order('NHWC')])]);
+    const dw = run([floatFill('W', [8, 3, 3, 1], Array(72).fill(0.1)), convPack(['W'], [i('kernel', 3), i('pad', 1), i('group', 8), NHWC])]);
     expect(convBlob(dw).form).toBe('depthwise3x3');
-    const gc = run([fill('W', [8, 3, 3, 8], Array(576).fill(0.1)), convPack(['W'], [i('kernel', 3), i('pad', 1), s_order('NHWC')])]);
+    const gc = run([floatFill('W', [8, 3, 3, 8], Array(576).fill(0.1)), convPack(['W'], [i('kernel', 3), i('pad', 1), NHWC])]);
     expect(convBlob(gc).form).toBe('gconv');
-    const gm = run([fill('W', [8, 3, 3, 8], Array(576).fill(0.1)), convPack(['W'], [i('kernel', 3), i('pad', 0), s_order('NHWC')])]);
+    const gm = run([floatFill('W', [8, 3, 3, 8], Array(576).fill(0.1)), convPack(['W'], [i('kernel', 3), i('pad', 0), NHWC])]);
     expect(convBlob(gm).form).toBe('gemm');
   });
 
   it('groupwise G_together depends on the CPU: G=4, 2->2 channels per group is gconv on AVX2 (32/2/4 = 4 <= 4) but GEMM on AVX512 (64/2/4 = 8 > 4)', () => {
-    const ops = [fill('W', [8, 3, 3, 2], Array(144).fill(0.1)), convPack(['W'], [i('kernel', 3), i('pad', 1), i('group', 4), s_order('NHWC')])];
+    const ops = [floatFill('W', [8, 3, 3, 2], Array(144).fill(0.1)), convPack(['W'], [i('kernel', 3), i('pad', 1), i('group', 4), NHWC])];
     expect(convBlob(run(ops, 'avx2')).form).toBe('gconv');
     expect(convBlob(run(ops, 'vnni')).form).toBe('gemm');
   });
 
   it('without an engine Int8ConvPackWeight cannot be created (as in Caffe2)', () => {
-    expectError(() => run([fill('W', [1, 1, 1, 1], [1]), op('Int8ConvPackWeight', ['W'], ['P'], k1)]), 'unsupported', /Cannot create operator/);
+    expectError(() => run([floatFill('W', [1, 1, 1, 1], [1]), op('Int8ConvPackWeight', ['W'], ['P'], k1)]), 'unsupported', /Cannot create operator/);
   });
 });
 
 describe('Int8FCPackWeight (DNNLOWP)', () => {
   it('quantize_channelwise, W [2,2] = [[-1,1],[0,1]]: one qparams per row, like the conv groups', () => {
-    const ws = run([fill('W', [2, 2], [-1, 1, 0, 1]), op('Int8FCPackWeight', ['W'], ['P'], [i('quantize_channelwise', 1)], DNNLOWP)]);
+    const ws = run([floatFill('W', [2, 2], [-1, 1, 0, 1]), op('Int8FCPackWeight', ['W'], ['P'], [i('quantize_channelwise', 1)], DNNLOWP)]);
     const p = ws.getBlob('P') as Int8FCDNNLowPPackedWeightBlob;
     expect(p.typeName).toBe('Int8FCDNNLowPPackedWeightBlob');
     expect(p.qparams).toEqual([
@@ -169,17 +145,17 @@ describe('Int8FCPackWeight (DNNLOWP)', () => {
 
   it('second output B_q: the int32 bias with scale f32(in_scale · w_scale) and zp 0; refused for channelwise weights', () => {
     // W [1,2] = [0, 2]: range [0, 2], scale f32(2/255); bias 0.5 at scale f32(0.25·2/255) = 0.00196: 0.5 · 510.00001 -> 255
-    const ops = [fill('W', [1, 2], [0, 2]), fill('b', [1], [0.5])];
+    const ops = [floatFill('W', [1, 2], [0, 2]), floatFill('b', [1], [0.5])];
     const ws = run([...ops, op('Int8FCPackWeight', ['W', 'b'], ['P', 'Bq'], [f('in_scale', 0.25)], DNNLOWP)]);
     const bq = ws.FetchInt8Blob('Bq');
     expect([...bq.data, bq.scale, bq.zero_point]).toEqual([255, f32(0.25 * f32(2 / 255)), 0]);
-    const two = [fill('W', [2, 2], [0, 2, 1, 1]), fill('b', [2], [0.5, 0.5])];
+    const two = [floatFill('W', [2, 2], [0, 2, 1, 1]), floatFill('b', [2], [0.5, 0.5])];
     expectError(() => run([...two, op('Int8FCPackWeight', ['W', 'b'], ['P', 'Bq'], [f('in_scale', 0.25), i('quantize_channelwise', 1)], DNNLOWP)]), 'enforce', /channelwise/);
     expectError(() => run([...ops, op('Int8FCPackWeight', ['W'], ['P', 'Bq'], [], DNNLOWP)]), 'enforce', /Bias is not quantized/);
   });
 
   it('axis_w=2 on W [2,1,3]: N = 2, K = 3', () => {
-    const ws = run([fill('W', [2, 1, 3], [1, 2, 3, 4, 5, 6]), op('Int8FCPackWeight', ['W'], ['P'], [i('axis_w', 2), i('quantize_channelwise', 1)], DNNLOWP)]);
+    const ws = run([floatFill('W', [2, 1, 3], [1, 2, 3, 4, 5, 6]), op('Int8FCPackWeight', ['W'], ['P'], [i('axis_w', 2), i('quantize_channelwise', 1)], DNNLOWP)]);
     expect((ws.getBlob('P') as Int8FCDNNLowPPackedWeightBlob).qparams).toHaveLength(2);
   });
 });

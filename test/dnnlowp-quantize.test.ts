@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Caffe2Error, type FailureKind } from '../src/errors.js';
 import { readNpyFile } from '../src/node/files.js';
 import type { OperatorDef } from '../src/proto/types.js';
 import { float32Bits } from '../src/quant/float32.js';
@@ -12,35 +11,11 @@ import '../src/register-ops.js';
 import { Tensor } from '../src/tensor.js';
 import { Workspace } from '../src/workspace.js';
 import { loadGoldenCases } from './golden-cases.js';
-import { f, i, int32Fill, int8Fill, net, op, s } from './helpers.js';
+import { DNNLOWP, expectError, f, f32 as fl, i, int32Fill, int8Fill, op, runNet, s } from './helpers.js';
 
 const f32 = Math.fround;
-const DNNLOWP = { engine: 'DNNLOWP' };
 
-function runOps(ops: OperatorDef[], feeds: Record<string, Tensor>): Workspace {
-  const ws = new Workspace({ isa: 'vnni' });
-  for (const [name, t] of Object.entries(feeds)) ws.FeedBlob(name, t);
-  ws.RunNetOnce(net('n', ops));
-  return ws;
-}
-
-function fl(dims: number[], values: number[]): Tensor {
-  return new Tensor('float32', dims, Float32Array.from(values));
-}
-
-function expectError(fn: () => unknown, kind: FailureKind, re: RegExp): Caffe2Error {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a Caffe2Error').toBeInstanceOf(Caffe2Error);
-  const err = caught as Caffe2Error;
-  expect(err.reason).toMatch(re);
-  expect(err.kind).toBe(kind);
-  return err;
-}
+const runOps = (ops: OperatorDef[], feeds: Record<string, Tensor>): Workspace => runNet(ops, 'vnni', feeds);
 
 const quantize = (args = [f('Y_scale', 0.5), i('Y_zero_point', 3)], inputs = ['X']) => op('Int8Quantize', inputs, ['Xq'], args, DNNLOWP);
 

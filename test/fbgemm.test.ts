@@ -18,6 +18,7 @@ import {
   requantizeScalar,
   DEFAULT_QUANTIZATION_FACTORY,
 } from '../src/quant/fbgemm.js';
+import { rng } from './helpers.js';
 
 const f32 = Math.fround;
 const P = (e: number) => 2 ** e;
@@ -59,17 +60,6 @@ function exactFmaf(a: number, b: number, c: number): number {
   }
   const v = Number(q) * 2 ** (E + shift);
   return neg ? -v : v;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('fmaf: a·b + c rounded once to float32', () => {

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Argument } from '../src/proto/types.js';
 import { Tensor } from '../src/tensor.js';
 import { Workspace } from '../src/workspace.js';
-import { expectClose, expectError, expectExact, f32, i, ints, op, randomFloats, rng, run1, runOp, s, tensor } from './float-utils.js';
+import { expectClose, expectExact, run1, runOp, toNhwc } from './float-utils.js';
+import { expectError, f32, i, ints, op, order, randomFloats, rng, tensor } from './helpers.js';
 
 interface RefConv {
   n: number;
@@ -55,17 +56,6 @@ function refConvNchw(p: RefConv, x: Float32Array, w: Float32Array, b?: Float32Ar
         }
   return { dims: [p.n, p.m, oh, ow], y: out };
 }
-
-/** [N, C, H, W] -> [N, H, W, C] (also [M, C/G, KH, KW] -> [M, KH, KW, C/G]). */
-function toNhwc(x: ArrayLike<number>, n: number, c: number, h: number, w: number): Float32Array {
-  const y = new Float32Array(n * c * h * w);
-  for (let a = 0; a < n; a++)
-    for (let ch = 0; ch < c; ch++)
-      for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) y[((a * h + r) * w + q) * c + ch] = x[((a * c + ch) * h + r) * w + q]!;
-  return y;
-}
-
-const order = (o: string): Argument => s('order', o);
 
 describe('Conv: hand-worked', () => {
   it('Conv NCHW x=[1,1,3,3] w=[1,1,2,2] -> [1,1,2,2] with bias', () => {
@@ -240,7 +230,7 @@ describe('Conv: errors', () => {
   });
 
   it('no kernel on an op named "Conv1" -> enforce at creation', () => {
-    expectError(() => runOp(op('Conv', ['x', 'w'], ['y'], [], 'Conv1'), { x, w }), 'enforce', /kernel size must be given/);
+    expectError(() => runOp(op('Conv', ['x', 'w'], ['y'], [], { name: 'Conv1' }), { x, w }), 'enforce', /kernel size must be given/);
   });
 
   it('unknown order "CHWN" -> enforce', () => {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Argument } from '../src/proto/types.js';
 import type { Tensor } from '../src/tensor.js';
 import { Workspace } from '../src/workspace.js';
-import { expectClose, expectError, expectExact, f32, fetch, i, op, randomFloats, rng, run1, runOp, s, tensor } from './float-utils.js';
+import { expectClose, expectExact, fetch, run1, runOp } from './float-utils.js';
+import { expectError, f32, i, op, randomFloats, rng, s, tensor } from './helpers.js';
 
 const fr = Math.fround;
 

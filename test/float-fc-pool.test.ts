@@ -2,7 +2,8 @@
 // reference loops, argument forms and errors.
 import { describe, it } from 'vitest';
 import type { Argument } from '../src/proto/types.js';
-import { expectClose, expectError, expectExact, f32, i, ints, op, randomFloats, rng, run1, runOp, s, tensor } from './float-utils.js';
+import { expectClose, expectExact, run1, runOp, toNhwc } from './float-utils.js';
+import { expectError, f32, i, ints, op, randomFloats, rng, s, tensor } from './helpers.js';
 
 // ---- FC ----------------------------------------------------------------------------------------
 
@@ -113,14 +114,6 @@ function refPool(p: RefPool, x: Float32Array, kind: 'avg' | 'avg_include_pad' | 
   return { dims: [p.n, p.c, oh, ow], y };
 }
 
-function toNhwc(x: ArrayLike<number>, n: number, c: number, h: number, w: number): Float32Array {
-  const y = new Float32Array(n * c * h * w);
-  for (let a = 0; a < n; a++)
-    for (let ch = 0; ch < c; ch++)
-      for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) y[((a * h + r) * w + q) * c + ch] = x[((a * c + ch) * h + r) * w + q]!;
-  return y;
-}
-
 const x33 = f32([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
 describe('AveragePool / MaxPool: hand-worked', () => {
@@ -212,7 +205,7 @@ describe('AveragePool / MaxPool: errors', () => {
 
   it('no kernel, unnamed: the pad < kernel check fails at creation; named "MaxPool1": the kernel check does', () => {
     expectError(() => runOp(op('MaxPool', ['x'], ['y']), { x: x33 }), 'enforce', /Pad should be smaller than kernel/);
-    expectError(() => runOp(op('MaxPool', ['x'], ['y'], [], 'MaxPool1'), { x: x33 }), 'enforce', /kernel size must be given/);
+    expectError(() => runOp(op('MaxPool', ['x'], ['y'], [], { name: 'MaxPool1' }), { x: x33 }), 'enforce', /kernel size must be given/);
   });
 
   it('global pooling with stride 2 -> enforce at creation', () => {

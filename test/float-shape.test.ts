@@ -4,9 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Tensor } from '../src/tensor.js';
 import { Workspace } from '../src/workspace.js';
 import { formatFixed6, int64ToFloat32 } from '../ops/float-shape.js';
-import { expectError, expectExact, f32, fetch, i, ints, op, run1, runOp, s, tensor } from './float-utils.js';
-
-const iota = (n: number, from = 0) => Array.from({ length: n }, (_, k) => k + from);
+import { expectExact, fetch, run1, runOp } from './float-utils.js';
+import { expectError, f32, i, iota, ints, op, s, tensor } from './helpers.js';
 
 describe('Concat', () => {
   it('Concat axis=1 a=[2,2] b=[2,1] -> [2,3], split_info [2,1]', () => {

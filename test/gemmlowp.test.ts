@@ -1,27 +1,15 @@
 // gemmlowp fixed-point helpers (SEMANTICS.md §3.5), expected values worked out by hand.
 import { describe, expect, it } from 'vitest';
-import { Caffe2Error, type FailureKind } from '../src/errors.js';
 import {
   multiplyByQuantizedMultiplierSmallerThanOne,
   quantizeMultiplierSmallerThanOne,
   roundingDivideByPOT,
   saturatingRoundingDoublingHighMul,
 } from '../src/quant/gemmlowp.js';
+import { expectError } from './helpers.js';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
-
-function expectError(fn: () => unknown, kind: FailureKind, re: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected an error').toBeInstanceOf(Caffe2Error);
-  expect((caught as Caffe2Error).kind).toBe(kind);
-  expect((caught as Caffe2Error).reason).toMatch(re);
-}
 
 describe('quantizeMultiplierSmallerThanOne', () => {
   it.each([

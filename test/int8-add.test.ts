@@ -2,23 +2,12 @@
 // helpers. Expected bytes are derived by hand from SEMANTICS.md §3.3 and QNNPACK's add.c /
 // requantization.h / q8vadd; the arithmetic is shown next to each case.
 import { describe, expect, it } from 'vitest';
-import { Caffe2Error } from '../src/errors.js';
 import { addElement, addQuantization, type AddOperands } from '../src/quant/add-requantize.js';
 import { f32 } from '../src/quant/float32.js';
 import { Int8Tensor } from '../src/tensor.js';
 import { Workspace } from '../src/workspace.js';
 import '../src/register-ops.js';
-import { f, i, int32Fill, int8Fill, net, op } from './helpers.js';
-
-function thrown(fn: () => unknown): Caffe2Error {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Caffe2Error);
-    return e as Caffe2Error;
-  }
-  throw new Error('expected a Caffe2Error');
-}
+import { f, i, int32Fill, int8Fill, net, op, thrown } from './helpers.js';
 
 const operands = (o: Partial<AddOperands>): AddOperands => ({
   aZeroPoint: 0, aScale: 1, bZeroPoint: 0, bScale: 1, yZeroPoint: 0, yScale: 1, yMin: 0, yMax: 255, ...o,

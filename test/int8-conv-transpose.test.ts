@@ -3,89 +3,18 @@
 // oy = iy·stride + ky - pad_top), and the wrapper's checks and caching. The golden cases
 // (convtranspose_*, net_decoder_convtranspose_add) run in golden.test.ts.
 import { describe, expect, it } from 'vitest';
-import { Caffe2Error, type FailureKind } from '../src/errors.js';
 import type { Argument, NetDef, OperatorDef } from '../src/proto/types.js';
 import '../src/register-ops.js';
 import { Workspace } from '../src/workspace.js';
+import { expectError, f, fillXWB, i, int32Fill, int8Fill, ints, NHWC, randomBytes, refRequantize, rng, s } from './helpers.js';
 
 // ---- small builders ---------------------------------------------------------------------------
-
-const f = (name: string, v: number): Argument => ({ name, f: v });
-const i = (name: string, v: number): Argument => ({ name, i: v });
-const ints = (name: string, v: number[]): Argument => ({ name, ints: v });
-const s = (name: string, v: string): Argument => ({ name, s: new TextEncoder().encode(v) });
-const NHWC = s('order', 'NHWC');
-
-function int8Fill(out: string, shape: number[], bytes: ArrayLike<number>, scale: number, zeroPoint: number): OperatorDef {
-  return {
-    type: 'Int8GivenTensorFill',
-    input: [],
-    output: [out],
-    arg: [ints('shape', shape), { name: 'values', s: Uint8Array.from(bytes) }, f('Y_scale', scale), i('Y_zero_point', zeroPoint)],
-  };
-}
-
-function int32Fill(out: string, shape: number[], values: ArrayLike<number>, scale = 1, zeroPoint = 0): OperatorDef {
-  return {
-    type: 'Int8GivenIntTensorFill',
-    input: [],
-    output: [out],
-    arg: [ints('shape', shape), ints('values', Array.from(values)), f('Y_scale', scale), i('Y_zero_point', zeroPoint)],
-  };
-}
 
 function deconvOp(args: Argument[], yScale: number, yZeroPoint: number, inputs = ['X', 'W', 'B']): OperatorDef {
   return { type: 'Int8ConvTranspose', input: inputs, output: ['Y'], arg: [...args, f('Y_scale', yScale), i('Y_zero_point', yZeroPoint)] };
 }
 
-function expectError(fn: () => unknown, kind: FailureKind, re: RegExp): Caffe2Error {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a Caffe2Error').toBeInstanceOf(Caffe2Error);
-  const err = caught as Caffe2Error;
-  expect(err.reason).toMatch(re);
-  expect(err.kind).toBe(kind);
-  return err;
-}
-
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const randomBytes = (r: () => number, n: number) => Array.from({ length: n }, () => Math.floor(r() * 256));
-const prod = (d: number[]) => d.reduce((p, v) => p * v, 1);
-
 // ---- independent reference --------------------------------------------------------------------
-
-function float32Bits(x: number): number {
-  const dv = new DataView(new ArrayBuffer(4));
-  dv.setFloat32(0, x);
-  return dv.getUint32(0);
-}
-
-/** clamp(requant(acc) + zp, 0, 255) with QNNPACK's Q31 steps (SEMANTICS.md §3.2), in BigInt. */
-function refRequantize(acc: bigint, scale: number, zeroPoint: number): number {
-  const bits = float32Bits(scale);
-  const multiplier = BigInt(((bits & 0x7fffff) | 0x800000) << 7 >>> 0);
-  const shift = 126 - (bits >>> 23);
-  const q31 = Number(BigInt.asIntN(32, (BigInt.asIntN(32, acc) * multiplier + (1n << 30n)) >> 31n));
-  const mask = 2 ** shift - 1;
-  const rem = (q31 & mask) - (q31 < 0 ? 1 : 0);
-  const v = (q31 >> shift) + (rem > mask >> 1 ? 1 : 0);
-  return Math.min(255, Math.max(0, v + (zeroPoint & 255)));
-}
 
 interface Geometry {
   n: number;
@@ -262,78 +191,73 @@ describe('Int8ConvTranspose: random data against the scatter-form reference', ()
 });
 
 describe('Int8ConvTranspose: checks', () => {
-  function setup(ws: Workspace, xDims: number[], wDims: number[], bDims: number[], opts: { xScale?: number } = {}): void {
-    ws.RunOperatorOnce(int8Fill('X', xDims, new Array(prod(xDims)).fill(130), opts.xScale ?? 0.1, 128));
-    ws.RunOperatorOnce(int8Fill('W', wDims, new Array(prod(wDims)).fill(129), 0.1, 128));
-    ws.RunOperatorOnce(int32Fill('B', bDims, new Array(prod(bDims)).fill(7)));
-  }
   const k2s2 = [NHWC, i('kernel', 2), i('stride', 2)];
 
   it('x=[0,4,4,3] (empty batch) is refused by GetOutputSize', () => {
     const ws = new Workspace();
-    setup(ws, [0, 4, 4, 3], [3, 2, 2, 5], [5]);
+    fillXWB(ws, [0, 4, 4, 3], [3, 2, 2, 5], [5]);
     expectError(() => ws.RunOperatorOnce(deconvOp(k2s2, 1, 0)), 'enforce', /numel\(\) > 0/);
   });
 
   it('x=[1,0,4,3] (zero height) is refused', () => {
     const ws = new Workspace();
-    setup(ws, [1, 0, 4, 3], [3, 2, 2, 5], [5]);
+    fillXWB(ws, [1, 0, 4, 3], [3, 2, 2, 5], [5]);
     expectError(() => ws.RunOperatorOnce(deconvOp(k2s2, 1, 0)), 'enforce', /numel\(\) > 0/);
   });
 
   it('x=[1,4,4,3] w=[5,2,2,3]: CHECK_EQ(IC, W.size(0)) is fatal', () => {
     const ws = new Workspace();
-    setup(ws, [1, 4, 4, 3], [5, 2, 2, 3], [3]);
+    fillXWB(ws, [1, 4, 4, 3], [5, 2, 2, 3], [3]);
     expectError(() => ws.RunOperatorOnce(deconvOp(k2s2, 1, 0)), 'fatal', /IC == W\.size\(0\) \(3 vs 5\)/);
   });
 
   it('x=[1,4,4,3] w=[3,3,3,5] with kernel 2: W disagrees with the kernel arguments', () => {
     const ws = new Workspace();
-    setup(ws, [1, 4, 4, 3], [3, 3, 3, 5], [5]);
+    fillXWB(ws, [1, 4, 4, 3], [3, 3, 3, 5], [5]);
     expectError(() => ws.RunOperatorOnce(deconvOp(k2s2, 1, 0)), 'invalid', /3x3 kernel but the kernel arguments say 2x2/);
   });
 
   it('bias with 4 values for 5 output channels is refused', () => {
     const ws = new Workspace();
-    setup(ws, [1, 4, 4, 3], [3, 2, 2, 5], [4]);
+    fillXWB(ws, [1, 4, 4, 3], [3, 2, 2, 5], [4]);
     expectError(() => ws.RunOperatorOnce(deconvOp(k2s2, 1, 0)), 'invalid', /bias has 4 elements, expected 5/);
   });
 
   it('x=[4,4,3] (3-D) is refused', () => {
     const ws = new Workspace();
-    setup(ws, [4, 4, 3], [3, 2, 2, 5], [5]);
+    fillXWB(ws, [4, 4, 3], [3, 2, 2, 5], [5]);
     expectError(() => ws.RunOperatorOnce(deconvOp(k2s2, 1, 0)), 'enforce', /4-D/);
   });
 
   it('requantization scale >= 1 is refused at creation (deconvolution scale must be < 1)', () => {
     const ws = new Workspace();
-    setup(ws, [1, 4, 4, 3], [3, 2, 2, 5], [5]);
+    fillXWB(ws, [1, 4, 4, 3], [3, 2, 2, 5], [5]);
     expectError(() => ws.RunOperatorOnce(deconvOp(k2s2, 0.01, 0)), 'enforce', /deconvolution.*>= 1/);
   });
 
   it('two inputs pass the schema (2..3) but the op refuses them when it runs', () => {
     const ws = new Workspace();
-    setup(ws, [1, 4, 4, 3], [3, 2, 2, 5], [5]);
+    fillXWB(ws, [1, 4, 4, 3], [3, 2, 2, 5], [5]);
     const err = expectError(() => ws.RunOperatorOnce(deconvOp(k2s2, 1, 0, ['X', 'W'])), 'enforce', /needs 3 inputs/);
     expect(err.context.opType).toBe('Int8ConvTranspose');
   });
 
   it('order NCHW (or no order, the default) cannot create the operator', () => {
     const ws = new Workspace();
-    setup(ws, [1, 4, 4, 3], [3, 2, 2, 5], [5]);
+    fillXWB(ws, [1, 4, 4, 3], [3, 2, 2, 5], [5]);
     expectError(() => ws.RunOperatorOnce(deconvOp([i('kernel', 2)], 1, 0)), 'needs_feature', /NHWC/);
     expectError(() => ws.RunOperatorOnce(deconvOp([s('order', 'NCHW'), i('kernel', 2)], 1, 0)), 'needs_feature', /NHWC/);
   });
 
   it('adj > stride is refused at creation', () => {
     const ws = new Workspace();
-    setup(ws, [1, 4, 4, 3], [3, 2, 2, 5], [5]);
+    fillXWB(ws, [1, 4, 4, 3], [3, 2, 2, 5], [5]);
     expectError(() => ws.RunOperatorOnce(deconvOp([...k2s2, i('adj', 3)], 1, 0)), 'enforce', /adj_\[0\] <= stride_\[0\]/);
   });
 
   it('a bias with uint8 data is a tensor type mismatch', () => {
     const ws = new Workspace();
-    setup(ws, [1, 4, 4, 3], [3, 2, 2, 5], [5]);
+    fillXWB(ws, [1, 4, 4, 3], [3, 2, 2, 5], [5]);
     ws.RunOperatorOnce(int8Fill('B', [5], [1, 2, 3, 4, 5], 1, 0));
     expectError(() => ws.RunOperatorOnce(deconvOp(k2s2, 1, 0)), 'enforce', /type mismatch/);
   });

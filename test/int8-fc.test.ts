@@ -2,87 +2,18 @@
 // against a BigInt transcription of SEMANTICS.md §3.2, and the wrapper's checks and caching.
 // The golden cases (fc_*, upstream_int8_test_fc, net_classifier_head) run in golden.test.ts.
 import { describe, expect, it } from 'vitest';
-import { Caffe2Error, type FailureKind } from '../src/errors.js';
 import type { Argument, NetDef, OperatorDef } from '../src/proto/types.js';
 import '../src/register-ops.js';
 import { Workspace } from '../src/workspace.js';
+import { expectError, f, fillXWB, i, int32Fill, int8Fill, randomBytes, refRequantize, rng } from './helpers.js';
 
 // ---- small builders ---------------------------------------------------------------------------
-
-const f = (name: string, v: number): Argument => ({ name, f: v });
-const i = (name: string, v: number): Argument => ({ name, i: v });
-const ints = (name: string, v: number[]): Argument => ({ name, ints: v });
-
-function int8Fill(out: string, shape: number[], bytes: ArrayLike<number>, scale: number, zeroPoint: number): OperatorDef {
-  return {
-    type: 'Int8GivenTensorFill',
-    input: [],
-    output: [out],
-    arg: [ints('shape', shape), { name: 'values', s: Uint8Array.from(bytes) }, f('Y_scale', scale), i('Y_zero_point', zeroPoint)],
-  };
-}
-
-function int32Fill(out: string, shape: number[], values: ArrayLike<number>, scale = 1, zeroPoint = 0): OperatorDef {
-  return {
-    type: 'Int8GivenIntTensorFill',
-    input: [],
-    output: [out],
-    arg: [ints('shape', shape), ints('values', Array.from(values)), f('Y_scale', scale), i('Y_zero_point', zeroPoint)],
-  };
-}
 
 function fcOp(yScale: number, yZeroPoint: number, inputs = ['X', 'W', 'B'], extra: Argument[] = []): OperatorDef {
   return { type: 'Int8FC', input: inputs, output: ['Y'], arg: [f('Y_scale', yScale), i('Y_zero_point', yZeroPoint), ...extra] };
 }
 
-function expectError(fn: () => unknown, kind: FailureKind, re: RegExp): Caffe2Error {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a Caffe2Error').toBeInstanceOf(Caffe2Error);
-  const err = caught as Caffe2Error;
-  expect(err.reason).toMatch(re);
-  expect(err.kind).toBe(kind);
-  return err;
-}
-
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const randomBytes = (r: () => number, n: number) => Array.from({ length: n }, () => Math.floor(r() * 256));
-
 // ---- independent reference: SEMANTICS.md §3.2 in BigInt ---------------------------------------
-
-function float32Bits(x: number): number {
-  const dv = new DataView(new ArrayBuffer(4));
-  dv.setFloat32(0, x);
-  return dv.getUint32(0);
-}
-
-/** clamp(requant(acc) + zp, lo, hi) with QNNPACK's Q31 steps, literally, in BigInt. */
-function refRequantize(acc: bigint, scale: number, zeroPoint: number, lo = 0, hi = 255): number {
-  const bits = float32Bits(scale);
-  const multiplier = BigInt(((bits & 0x7fffff) | 0x800000) << 7 >>> 0);
-  const shift = 126 - (bits >>> 23);
-  const acc32 = BigInt.asIntN(32, acc);
-  const q31 = Number(BigInt.asIntN(32, (acc32 * multiplier + (1n << 30n)) >> 31n));
-  const mask = 2 ** shift - 1;
-  const rem = (q31 & mask) - (q31 < 0 ? 1 : 0);
-  const v = (q31 >> shift) + (rem > mask >> 1 ? 1 : 0);
-  return Math.min(hi, Math.max(lo, v + (zeroPoint & 255)));
-}
 
 function refFc(x: number[], xzp: number, w: number[], wzp: number, bias: number[], m: number, k: number, n: number, scale: number, yzp: number): number[] {
   const out: number[] = [];
@@ -209,16 +140,9 @@ describe('Int8FC: random data against the BigInt reference', () => {
 });
 
 describe('Int8FC: shapes and checks', () => {
-  function setup(ws: Workspace, xDims: number[], wDims: number[], bDims: number[], opts: { xScale?: number; wScale?: number } = {}): void {
-    const n = (d: number[]) => d.reduce((p, v) => p * v, 1);
-    ws.RunOperatorOnce(int8Fill('X', xDims, new Array(n(xDims)).fill(130), opts.xScale ?? 0.1, 128));
-    ws.RunOperatorOnce(int8Fill('W', wDims, new Array(n(wDims)).fill(129), opts.wScale ?? 0.1, 128));
-    ws.RunOperatorOnce(int32Fill('B', bDims, new Array(n(bDims)).fill(7)));
-  }
-
   it('X=[0,10] (M=0) gives an empty [0,3] output with the Y qparams', () => {
     const ws = new Workspace();
-    setup(ws, [0, 10], [3, 10], [3]);
+    fillXWB(ws, [0, 10], [3, 10], [3]);
     ws.RunOperatorOnce(fcOp(0.5, 17));
     const y = ws.FetchInt8Blob('Y');
     expect(y.dims).toEqual([0, 3]);
@@ -228,77 +152,77 @@ describe('Int8FC: shapes and checks', () => {
 
   it('X=[0,10] still creates the QNNPACK operator: a requantization scale >= 1 is refused', () => {
     const ws = new Workspace();
-    setup(ws, [0, 10], [3, 10], [3]);
+    fillXWB(ws, [0, 10], [3, 10], [3]);
     expectError(() => ws.RunOperatorOnce(fcOp(0.001, 0)), 'enforce', /scale .* >= 1/);
   });
 
   it('X=[4,0] (K=0) is refused: Caffe2 divides by zero computing M', () => {
     const ws = new Workspace();
-    setup(ws, [4, 0], [3, 0], [3]);
+    fillXWB(ws, [4, 0], [3, 0], [3]);
     expectError(() => ws.RunOperatorOnce(fcOp(1, 0)), 'invalid', /K = 0/);
   });
 
   it('X=[2,10] W=[3,9]: CHECK_EQ(K, W.size(1)) is fatal', () => {
     const ws = new Workspace();
-    setup(ws, [2, 10], [3, 9], [3]);
+    fillXWB(ws, [2, 10], [3, 9], [3]);
     expectError(() => ws.RunOperatorOnce(fcOp(1, 0)), 'fatal', /K == W\.size\(1\) \(10 vs 9\)/);
   });
 
   it('X=[2,10] W=[3,10] B=[4]: CHECK_EQ(N, B.numel()) is fatal', () => {
     const ws = new Workspace();
-    setup(ws, [2, 10], [3, 10], [4]);
+    fillXWB(ws, [2, 10], [3, 10], [4]);
     expectError(() => ws.RunOperatorOnce(fcOp(1, 0)), 'fatal', /N == B\.numel\(\) \(3 vs 4\)/);
   });
 
   it('W=[30] (1-D) is refused: W.size(1) is out of range', () => {
     const ws = new Workspace();
-    setup(ws, [2, 10], [30], [3]);
+    fillXWB(ws, [2, 10], [30], [3]);
     expectError(() => ws.RunOperatorOnce(fcOp(1, 0)), 'enforce', /2-D/);
   });
 
   it('X=[2,3,5] W=[4,15]: any rank flattens at axis 1 and Y is always 2-D', () => {
     const ws = new Workspace();
-    setup(ws, [2, 3, 5], [4, 15], [4]);
+    fillXWB(ws, [2, 3, 5], [4, 15], [4]);
     ws.RunOperatorOnce(fcOp(0.5, 0, undefined, [i('axis', 2)])); // axis is ignored by Int8FC
     expect(ws.FetchInt8Blob('Y').dims).toEqual([2, 4]);
   });
 
   it('requantization scale 0.1*0.1/0.01 = 1 is refused at creation', () => {
     const ws = new Workspace();
-    setup(ws, [2, 10], [3, 10], [3]);
+    fillXWB(ws, [2, 10], [3, 10], [3]);
     const err = expectError(() => ws.RunOperatorOnce(fcOp(0.01, 0)), 'enforce', /fully connected.*>= 1/);
     expect(err.context.opType).toBe('Int8FC');
   });
 
   it('a zero input scale is refused (QNNPACK wants positive, normal scales)', () => {
     const ws = new Workspace();
-    setup(ws, [2, 10], [3, 10], [3], { xScale: 0 });
+    fillXWB(ws, [2, 10], [3, 10], [3], { xScale: 0 });
     expectError(() => ws.RunOperatorOnce(fcOp(1, 0)), 'enforce', /input scale/);
   });
 
   it('two inputs fail schema checking (Int8FC takes exactly 3)', () => {
     const ws = new Workspace();
-    setup(ws, [2, 10], [3, 10], [3]);
+    fillXWB(ws, [2, 10], [3, 10], [3]);
     expectError(() => ws.RunOperatorOnce(fcOp(1, 0, ['X', 'W'])), 'enforce', /schema checking: takes 3 inputs, got 2/);
   });
 
   it('Y_scale stored as an int is an argument error', () => {
     const ws = new Workspace();
-    setup(ws, [2, 10], [3, 10], [3]);
+    fillXWB(ws, [2, 10], [3, 10], [3]);
     const op: OperatorDef = { type: 'Int8FC', input: ['X', 'W', 'B'], output: ['Y'], arg: [i('Y_scale', 1)] };
     expectError(() => ws.RunOperatorOnce(op), 'enforce', /Y_scale does not have the right field/);
   });
 
   it('a bias with uint8 data is a tensor type mismatch', () => {
     const ws = new Workspace();
-    setup(ws, [2, 10], [3, 10], [3]);
+    fillXWB(ws, [2, 10], [3, 10], [3]);
     ws.RunOperatorOnce(int8Fill('B', [3], [1, 2, 3], 1, 0));
     expectError(() => ws.RunOperatorOnce(fcOp(1, 0)), 'enforce', /type mismatch/);
   });
 
   it('a float X is the wrong blob type', () => {
     const ws = new Workspace();
-    setup(ws, [2, 10], [3, 10], [3]);
+    fillXWB(ws, [2, 10], [3, 10], [3]);
     ws.FeedBlob('X', new Float32Array(20), [2, 10]);
     expectError(() => ws.RunOperatorOnce(fcOp(1, 0)), 'enforce', /wrong type for the Blob instance/);
   });

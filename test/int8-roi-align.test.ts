@@ -17,12 +17,11 @@
 // For a full-weight sample acc = 255*(q - zp) and SRDHM gives exactly 128*(q - zp), so the
 // output is q - zp + Y.zp.
 import { describe, expect, it } from 'vitest';
-import { Caffe2Error, type FailureKind } from '../src/errors.js';
 import type { Argument, OperatorDef } from '../src/proto/types.js';
 import { Int8Tensor, Tensor } from '../src/tensor.js';
 import { Workspace } from '../src/workspace.js';
 import '../src/register-ops.js';
-import { f, i, op, s } from './helpers.js';
+import { expectError, f, i, op, s } from './helpers.js';
 
 /** X (n,4,4,c) with q(b, y, x, ch) = 10*y + x + 100*b + 100*ch. */
 function feature(n = 1, c = 1, scale = 1, zp = 0): Int8Tensor {
@@ -46,18 +45,6 @@ function run(args: Argument[], x: Int8Tensor | Tensor, r: Tensor) {
   ws.RunOperatorOnce(roiAlign(args));
   const y = ws.FetchInt8Blob('y');
   return { data: Array.from(y.data), dims: y.dims, scale: y.scale, zp: y.zero_point };
-}
-
-function expectError(fn: () => unknown, kind: FailureKind, re: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected an error').toBeInstanceOf(Caffe2Error);
-  expect((caught as Caffe2Error).kind).toBe(kind);
-  expect((caught as Caffe2Error).reason).toMatch(re);
 }
 
 const P2 = [i('pooled_h', 2), i('pooled_w', 2)];

@@ -3,14 +3,11 @@
 // reshape_op.h, slice_op.h, transpose_op.h). No golden vectors exist for these ops: every
 // expected value below is worked out from those sources by hand.
 import { describe, expect, it } from 'vitest';
-import { Caffe2Error, type FailureKind } from '../src/errors.js';
 import type { Argument, OperatorDef } from '../src/proto/types.js';
 import { Int8Tensor, Tensor } from '../src/tensor.js';
 import { Workspace } from '../src/workspace.js';
 import '../src/register-ops.js';
-import { f, i, ints, net, op } from './helpers.js';
-
-const iota = (n: number, from = 0) => Array.from({ length: n }, (_, k) => from + k);
+import { expectError, f, i, iota, ints, net, op, yArgs } from './helpers.js';
 
 /** Int8 input with the given bytes, scale 0.5 and zero point 3 unless told otherwise. */
 function int8(dims: number[], values: number[], scale = 0.5, zp = 3): Int8Tensor {
@@ -18,7 +15,7 @@ function int8(dims: number[], values: number[], scale = 0.5, zp = 3): Int8Tensor
 }
 
 /** The Ypass arguments matching int8()'s defaults. */
-const YP = (scale = 0.5, zp = 3): Argument[] => [f('Y_scale', scale), i('Y_zero_point', zp)];
+const YP = (scale = 0.5, zp = 3): Argument[] => yArgs(scale, zp);
 
 function wsWith(blobs: Record<string, Int8Tensor | Tensor>): Workspace {
   const ws = new Workspace();
@@ -35,20 +32,6 @@ function runOp(def: OperatorDef, blobs: Record<string, Int8Tensor | Tensor>): Wo
 function fetchInt8(ws: Workspace, name: string) {
   const t = ws.FetchInt8Blob(name);
   return { data: Array.from(t.data), dims: t.dims, scale: t.scale, zp: t.zero_point };
-}
-
-function expectError(fn: () => unknown, kind: FailureKind, re: RegExp): Caffe2Error {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected an error').toBeInstanceOf(Caffe2Error);
-  const err = caught as Caffe2Error;
-  expect(err.kind).toBe(kind);
-  expect(err.reason).toMatch(re);
-  return err;
 }
 
 const i32 = (dims: number[], v: number[]) => new Tensor('int32', dims, Int32Array.from(v));

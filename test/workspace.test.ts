@@ -1,22 +1,11 @@
 // Workspace verbs and net semantics, as caffe2/python/workspace.py and caffe2/core/net.cc define them.
 import { describe, expect, it } from 'vitest';
-import { Caffe2Error } from '../src/errors.js';
 import { Int8Tensor, Tensor } from '../src/tensor.js';
 import { Workspace } from '../src/workspace.js';
 import { workspace } from '../src/default-workspace.js';
 import { encodeBinary } from '../src/proto/schema.js';
 import '../src/register-ops.js';
-import { f, i, int32Fill, int8Fill, ints, net, op, s } from './helpers.js';
-
-function thrown(fn: () => unknown): Caffe2Error {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Caffe2Error);
-    return e as Caffe2Error;
-  }
-  throw new Error('expected a Caffe2Error');
-}
+import { f, i, int32Fill, int8Fill, ints, net, op, s, thrown } from './helpers.js';
 
 const quantize = (x: string, y: string, scale: number, zp: number) => op('Int8Quantize', [x], [y], [f('Y_scale', scale), i('Y_zero_point', zp)]);
 
