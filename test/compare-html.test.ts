@@ -1,7 +1,7 @@
 // The compare HTML report opened in real headless Chromium (Debian's, driven by playwright-core):
 // the charts are drawn, the bad layer stands out, the page needs no network, and a screenshot is
 // kept in test-output/ (git-ignored).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,11 +53,13 @@ let context: BrowserContext;
 let page: Page;
 const requests: string[] = [];
 const pageErrors: string[] = [];
+let profileDir: string | undefined;
 
 beforeAll(async () => {
   const executablePath = ensureChromium();
   mkdirSync(OUT, { recursive: true });
-  context = await chromium.launchPersistentContext(freshUserDataDir(), { executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+  profileDir = freshUserDataDir();
+  context = await chromium.launchPersistentContext(profileDir, { executablePath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on('request', (r) => requests.push(r.url()));
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -68,6 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 async function open(report: CompareReport, name: string): Promise<string> {

@@ -181,7 +181,7 @@ describe('nets', () => {
     expect(e.context).toMatchObject({ net: 'bad', opIndex: 1, opType: 'Int8Dequantize', blob: 'x' });
     expect(e.message).toContain('wrong type for the Blob instance');
     expect(Array.from(ws.FetchInt8Blob('q').data)).toEqual([11, 12, 6, 20]);
-    expect(Array.from((ws.FetchBlob('keep') as Tensor).data)).toEqual([7]);
+    expect(Array.from((ws.FetchBlob('keep') as Tensor).data as Float32Array)).toEqual([7]);
     ws.RunNetOnce(net('ok', [op('Int8Dequantize', ['q'], ['y'])], ['q']));
     expect(ws.HasBlob('y')).toBe(true);
   });
