@@ -148,7 +148,15 @@ export const constantFill: OperatorSpec = {
 };
 
 function int8Qparams(args: ArgumentHelper): { scale: number; zeroPoint: number } {
-  return { scale: args.getFloat('Y_scale', 1), zeroPoint: args.getInt('Y_zero_point', 0) };
+  const scale = args.getFloat('Y_scale', 1);
+  // Caffe2 stores any float. A negative, infinite or NaN scale has no meaning as a quantization
+  // step (dequantizing gives mirrored values, infinities or NaN): refuse it here. Zero is kept:
+  // it dequantizes to zeros, and the ops that need a positive scale refuse it when they read it,
+  // as QNNPACK does.
+  if (!(scale >= 0 && scale < Infinity)) {
+    throw new Caffe2Error(`Y_scale ${scale} must be finite and not negative (Caffe2 does not check)`, {}, 'invalid');
+  }
+  return { scale, zeroPoint: args.getInt('Y_zero_point', 0) };
 }
 
 export const int8GivenTensorFill: OperatorSpec = {

@@ -4,6 +4,7 @@
 import { Caffe2Error } from '../src/errors.js';
 import type { OperatorSpec } from '../src/operator.js';
 import { f32, formatScale } from '../src/quant/float32.js';
+import { copyBlocks } from '../src/copy.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
 
 /**
@@ -18,7 +19,7 @@ export function concatBytes(inputs: readonly { data: Uint8Array; dims: readonly 
   let offset = 0;
   for (const t of inputs) {
     const slab = t.dims[axis]! * after;
-    for (let b = 0; b < before; b++) y.set(t.data.subarray(b * slab, (b + 1) * slab), b * outRow + offset);
+    copyBlocks(y, offset, outRow, t.data, 0, slab, slab, before);
     offset += slab;
   }
   return y;

@@ -14,7 +14,7 @@
 // for x); every other tap points at the zero buffer, filled with the input zero point, and adds
 // nothing. That is the gather form of "each input pixel scatters W · x to oy = iy·s + ky - pad_top".
 import { Caffe2Error } from '../src/errors.js';
-import type { OperatorSpec, OpIO } from '../src/operator.js';
+import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import { q31Requantization } from '../src/quant/q31-requantize.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
 import { CONV_POOL_ARG_KINDS, convTransposeGeometry, parseConvTransposeArgs, type ConvTransposeArgs } from './conv-pool-args.js';
@@ -61,6 +61,7 @@ export function deconv2dNhwcQ8(
   const { strideH, strideW, padTop, padLeft } = win;
   const taps = kernelH * kernelW;
   const y = new Uint8Array(n * outH * outW * oc);
+  if (y.length === 0) return y;
   // The in-range taps of one output pixel: input pixel offsets and tap indices.
   const tapInput = new Int32Array(taps);
   const tapIndex = new Int32Array(taps);
@@ -99,6 +100,8 @@ export function deconv2dNhwcQ8(
 /** pack_q8deconv_w's reading of W (IC, KH, KW, OC), minus the kernel zero point, as [OC][KH][KW][IC]. */
 function repackWeights(w: Uint8Array, ic: number, taps: number, oc: number, kernelZeroPoint: number): Int32Array {
   const out = new Int32Array(oc * taps * ic);
+  // No weights at all (say OC = 0) may still come with a huge kernel: do not walk its taps.
+  if (out.length === 0) return out;
   for (let c = 0; c < ic; c++) {
     for (let t = 0; t < taps; t++) {
       const src = (c * taps + t) * oc;
@@ -195,6 +198,11 @@ const int8ConvTransposeSpec: OperatorSpec = {
             'invalid',
           );
         }
+        // Per output pixel: the KH·KW tap search, then OC·IC multiply-adds for each of at most
+        // ceil(KH/SH)·ceil(KW/SW) taps that land on an input pixel. An empty output does nothing.
+        const tapsHit = Math.ceil(plan.kernelH / geo.stride[0]) * Math.ceil(plan.kernelW / geo.stride[1]);
+        const work = oc === 0 ? 0 : n * geo.outH * geo.outW * (plan.kernelH * plan.kernelW + oc * ic * tapsHit);
+        checkOpWork(io.options, work, `a ${plan.kernelH}x${plan.kernelW} transposed convolution to ${shapeString(outDims)}`);
         const xq = io.int8(0, 'uint8');
         const win: DeconvWindow = { strideH: geo.stride[0], strideW: geo.stride[1], padTop: geo.pads[0], padLeft: geo.pads[1] };
         const y = deconv2dNhwcQ8(plan, win, xq.data as Uint8Array, n, h, wd, geo.outH, geo.outW);

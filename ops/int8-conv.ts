@@ -3,10 +3,10 @@
 // kernel path (GEMM, indirection conv, depthwise up8x9 / mp8x25) computes the same integers,
 // so one reference kernel serves them all.
 import { Caffe2Error } from '../src/errors.js';
-import type { OperatorSpec, OpIO } from '../src/operator.js';
+import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import { q31Requantization } from '../src/quant/q31-requantize.js';
 import { reluLowerBound } from '../src/quant/quantize.js';
-import { Int8Tensor, checkAllocation } from '../src/tensor.js';
+import { Int8Tensor, checkAllocation, shapeString } from '../src/tensor.js';
 import { CONV_POOL_ARG_KINDS, convPoolGeometry, parseConvPoolArgs, type ConvPoolArgs } from './conv-pool-args.js';
 import { centeredWeights, dotQ8, int8OutputQparams, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
 
@@ -53,6 +53,9 @@ export function conv2dNhwcQ8(
   const m = mg * groups;
   const k = kernelH * kernelW * cg;
   const out = new Uint8Array(n * outH * outW * m);
+  // An empty output (batch 0, or no output channels) may come with any kernel size: the tap
+  // tables below are sized by the kernel, so allocate nothing for it.
+  if (out.length === 0) return out;
   // Input offsets (channel 0 of group 0) and weight offsets of the in-bounds taps of one pixel.
   const tapInput = new Int32Array(kernelH * kernelW);
   const tapWeight = new Int32Array(kernelH * kernelW);
@@ -95,6 +98,8 @@ function createPlan(io: OpIO, conv: ConvPoolArgs, relu: boolean, yScale: number,
   const [m, kh, kw, kc] = wt.dims as [number, number, number, number];
   const c = x.dims[3]!;
   const g = conv.group;
+  // Caffe2 does not check: C % 0 traps, and a negative count reaches QNNPACK as a huge unsigned one.
+  if (g <= 0) throw new Caffe2Error(`group ${g} must be positive (Caffe2 does not check)`, {}, 'invalid');
   if (c % g !== 0) throw new Caffe2Error('number of input channels must be divisible by groups count', { blob: io.inputName(0) });
   if (m % g !== 0) throw new Caffe2Error('number of output channels must be divisible by groups count', { blob: io.inputName(1) });
   // Caffe2 does not check these (a mismatch reads out of bounds); we refuse.
@@ -152,6 +157,7 @@ function int8ConvSpec(type: string, relu: boolean): OperatorSpec {
           if (h === 0 || w === 0) throw new Caffe2Error('failed to setup QNNPACK convolution object: input height and width must be non-zero', { blob: io.inputName(0) });
           const outDims = [n, geo.outH, geo.outW, m];
           checkAllocation('uint8', outDims, io.options.maxTensorBytes);
+          checkOpWork(io.options, n * geo.outH * geo.outW * m * plan.kernelH * plan.kernelW * plan.groupInputChannels, `a ${plan.kernelH}x${plan.kernelW} convolution to ${shapeString(outDims)}`);
           const win: ConvWindow = {
             strideH: geo.stride[0],
             strideW: geo.stride[1],

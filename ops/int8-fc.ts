@@ -2,7 +2,7 @@
 // QNNPACK version) around QNNPACK's qnnp_create/setup/run_fully_connected_nc_q8
 // (src/fully-connected.c, which runs the q8gemm micro-kernels).
 import { Caffe2Error } from '../src/errors.js';
-import type { OperatorSpec, OpIO } from '../src/operator.js';
+import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import { q31Requantization } from '../src/quant/q31-requantize.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
 import { centeredWeights, dotQ8, int8OutputQparams, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
@@ -97,6 +97,7 @@ const int8FcSpec: OperatorSpec = {
         const m = x.size / k;
         const outDims = [m, n];
         checkAllocation('uint8', outDims, io.options.maxTensorBytes);
+        checkOpWork(io.options, m * n * k, `a fully connected layer (M ${m}, N ${n}, K ${k})`);
         if (!plan) {
           plan = createFcPlan(io, x, w, b, k, n, yScale, yZeroPoint);
         } else if (plan.inputChannels !== k || plan.outputChannels !== n) {

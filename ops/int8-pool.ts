@@ -10,7 +10,7 @@
 // refuse that case with kind 'invalid' and otherwise compute exactly what QNNPACK computes.
 import type { ArgumentHelper } from '../src/arguments.js';
 import { Caffe2Error } from '../src/errors.js';
-import type { OperatorSpec, OpIO } from '../src/operator.js';
+import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import {
   avgPoolOutputByte,
   avgPoolRequantization,
@@ -90,6 +90,8 @@ export function maxPool2dNhwcU8(plan: MaxPoolPlan, x: Uint8Array, n: number, h: 
   const c = plan.channels;
   const { outputMin: lo, outputMax: hi } = plan;
   const y = new Uint8Array(n * outH * outW * c);
+  // An empty output (batch 0) may come with any channel count: allocate nothing more for it.
+  if (y.length === 0) return y;
   const best = new Uint8Array(c);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < outH; oy++) {
@@ -128,6 +130,7 @@ export function averagePool2dNhwcQ8(plan: AvgPoolPlan, x: Uint8Array, n: number,
   const { inputZeroPoint: xzp, outputZeroPoint: yzp, outputMin: lo, outputMax: hi } = plan;
   const { multiplier, shift } = plan.requant;
   const y = new Uint8Array(n * outH * outW * c);
+  if (y.length === 0) return y;
   const sum = new Float64Array(c);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < outH; oy++) {
@@ -166,6 +169,7 @@ export function globalAveragePoolNwcQ8(plan: GlobalAvgPoolPlan, requant: AvgPool
   const { inputZeroPoint: xzp, outputZeroPoint: yzp, outputMin: lo, outputMax: hi } = plan;
   const { multiplier, shift } = requant;
   const y = new Uint8Array(n * c);
+  if (y.length === 0) return y;
   const sum = new Float64Array(c);
   const bias = width * xzp;
   for (let b = 0; b < n; b++) {
@@ -207,6 +211,8 @@ function poolGeometry(io: OpIO, conv: ConvPoolArgs, x: Int8Tensor): { n: number;
   const [n, h, w, c] = x.dims as [number, number, number, number];
   const geo = convPoolGeometry(conv, h, w, { c });
   checkAllocation('uint8', [n, geo.outH, geo.outW, c], io.options.maxTensorBytes);
+  // Every output element visits its whole window (the global path visits each input element once).
+  checkOpWork(io.options, n * geo.outH * geo.outW * c * geo.kernel[0] * geo.kernel[1], `a ${geo.kernel.join('x')} pooling to ${shapeString([n, geo.outH, geo.outW, c])}`);
   return { n, h, w, c, geo };
 }
 

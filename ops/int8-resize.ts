@@ -4,6 +4,7 @@
 import { Caffe2Error } from '../src/errors.js';
 import type { OperatorSpec } from '../src/operator.js';
 import { f32, formatScale } from '../src/quant/float32.js';
+import { copyBlocks } from '../src/copy.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
 
 /** Output rows/cols: int(float(in) · scale), truncated toward zero. */
@@ -27,16 +28,27 @@ export function resizeNearestNhwcU8(
   widthScale: number,
 ): Uint8Array {
   const y = new Uint8Array(n * outH * outW * c);
+  // An empty output may have any width: the column table below is sized by it.
+  if (y.length === 0) return y;
   const srcX = new Int32Array(outW);
   for (let ox = 0; ox < outW; ox++) srcX[ox] = Math.min(Math.trunc(f32(ox / widthScale)), inW - 1);
+  const rowBytes = outW * c;
   for (let b = 0; b < n; b++) {
+    let prevIy = -1;
     for (let oy = 0; oy < outH; oy++) {
       const iy = Math.min(Math.trunc(f32(oy / heightScale)), inH - 1);
+      const rowOut = (b * outH + oy) * rowBytes;
+      if (iy === prevIy) {
+        // Upsampling repeats source rows: copy the output row just built.
+        y.copyWithin(rowOut, rowOut - rowBytes, rowOut);
+        continue;
+      }
+      prevIy = iy;
       const rowIn = (b * inH + iy) * inW;
-      const rowOut = (b * outH + oy) * outW;
-      for (let ox = 0; ox < outW; ox++) {
-        const src = (rowIn + srcX[ox]!) * c;
-        y.set(x.subarray(src, src + c), (rowOut + ox) * c);
+      if (c === 1) {
+        for (let ox = 0; ox < outW; ox++) y[rowOut + ox] = x[rowIn + srcX[ox]!]!;
+      } else {
+        for (let ox = 0; ox < outW; ox++) copyBlocks(y, rowOut + ox * c, 0, x, (rowIn + srcX[ox]!) * c, 0, c, 1);
       }
     }
   }

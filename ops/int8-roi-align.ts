@@ -4,7 +4,7 @@
 // a multiplier computed in double per RoI. The output scale and zero point come from the
 // Y_scale / Y_zero_point arguments.
 import { Caffe2Error, enforce } from '../src/errors.js';
-import type { OperatorSpec, OpIO } from '../src/operator.js';
+import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import { f32, roundHalfEven } from '../src/quant/float32.js';
 import { multiplyByQuantizedMultiplierSmallerThanOne, quantizeMultiplierSmallerThanOne } from '../src/quant/gemmlowp.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
@@ -151,7 +151,10 @@ export const int8RoiAlign: OperatorSpec = {
         const out = new Uint8Array(outCount);
         const xOffset255 = x.zeroPoint * 255;
         const roiOffset = aligned ? 0.5 : 0;
+        // One double accumulator per channel (a hostile channel count must not allocate more).
+        checkAllocation('float64', [channels], io.options.maxTensorBytes);
         const acc = new Float64Array(channels);
+        let work = 0;
 
         for (let n = 0; n < numRois; n++) {
           let base = n * cols;
@@ -214,6 +217,9 @@ export const int8RoiAlign: OperatorSpec = {
           if (samplesPerRoi * PRECALC_BYTES > io.options.maxTensorBytes) {
             throw invalid(io, 1, `RoI ${n} needs ${samplesPerRoi} sampling points (a ${gridH}x${gridW} grid per bin), whose table of ${samplesPerRoi * PRECALC_BYTES} bytes is over the limit of ${io.options.maxTensorBytes}`);
           }
+          // The work so far plus this RoI's (each sample: its weights, then four multiply-adds per channel).
+          work += samplesPerRoi * (1 + 4 * channels);
+          checkOpWork(io.options, work, `RoI ${n} (${samplesPerRoi} sampling points of ${channels} channels)${n > 0 ? ` with the ${n} RoIs before it` : ''}`);
           if (!(batchIndex >= 0 && batchIndex < batch)) {
             throw invalid(io, 1, `RoI ${n} has batch index ${batchValue}, outside the input's batch of ${batch} (Caffe2 reads out of bounds)`);
           }

@@ -8,6 +8,7 @@ import { Caffe2Error, enforce, type FailureKind } from '../src/errors.js';
 import type { OperatorSpec, OpIO } from '../src/operator.js';
 import { f32, formatScale } from '../src/quant/float32.js';
 import { checkAllocation, elementCount, Int8Tensor, shapeString, Tensor, type DType } from '../src/tensor.js';
+import { copyBlocks } from '../src/copy.js';
 
 const YQ_ARG_KINDS = { Y_scale: 'f', Y_zero_point: 'i' } as const;
 
@@ -254,10 +255,7 @@ function sliceInt8(io: OpIO, x: Int8Tensor, sIndex: 'int32' | 'int64', starts: I
   const srcBlock = unit * x.dims[dim]!;
   const dstBlock = unit * (endIdx[dim]! - startIdx[dim]!);
   const srcOffset = unit * startIdx[dim]!;
-  for (let b = 0; b < blocks && dstBlock > 0; b++) {
-    const from = b * srcBlock + srcOffset;
-    out.set(x.data.subarray(from, from + dstBlock), b * dstBlock);
-  }
+  copyBlocks(out, 0, dstBlock, x.data, srcOffset, srcBlock, dstBlock, blocks);
   return new Int8Tensor(out, outDims, x.scale, x.zeroPoint);
 }
 

@@ -15,6 +15,8 @@ function floatInput(io: OpIO): Tensor<Float32Array> {
 /** Moves channels: per batch, a [C, S] matrix becomes [S, C] (toLast) or back. */
 function transposeChannels(x: Float32Array, n: number, c: number, s: number, toLast: boolean): Float32Array {
   const y = new Float32Array(x.length);
+  // An empty tensor may have a huge batch or spatial size next to its zero: loop over nothing.
+  if (y.length === 0) return y;
   for (let b = 0; b < n; b++) {
     const base = b * c * s;
     for (let ci = 0; ci < c; ci++) {

@@ -24,6 +24,11 @@ export const int8Quantize: OperatorSpec = {
         // Read at run time, as the op reads them in RunOnDevice.
         const scale = f32(args.getFloat('Y_scale', 1));
         const zeroPoint = args.getInt('Y_zero_point', 0);
+        // x / 0, x / NaN and x / inf give no quantization (Caffe2 does not check; the float -> int
+        // conversion of the infinities and NaN it produces is undefined behaviour in C++).
+        if (!(scale > 0 && scale < Infinity)) {
+          throw new Caffe2Error(`Y_scale ${scale} must be finite and positive (Caffe2 does not check)`, {}, 'invalid');
+        }
         const src = x.data as Float32Array;
         const out = new Uint8Array(src.length);
         for (let i = 0; i < src.length; i++) out[i] = quantizeUint8(scale, zeroPoint, src[i]!);

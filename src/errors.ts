@@ -50,6 +50,7 @@ export class Caffe2Error extends Error {
     const merged: ErrorContext = { ...extra, ...stripUndefined(this.context) };
     const e = new Caffe2Error(this.reason, merged, this.kind);
     e.stack = this.stack;
+    if (this.cause !== undefined) e.cause = this.cause;
     return e;
   }
 }
@@ -68,11 +69,16 @@ export function check(cond: unknown, reason: string | (() => string), context: E
   if (!cond) throw new Caffe2Error(typeof reason === 'string' ? reason : reason(), context, 'fatal');
 }
 
-/** Wraps anything thrown into a Caffe2Error carrying the given context. */
+/**
+ * Wraps anything thrown into a Caffe2Error carrying the given context. Anything that is not
+ * already a Caffe2Error (a RangeError from an allocation, an engine error) is kept as `cause`:
+ * such an error is a missing check, and the fuzz tests look for it there.
+ */
 export function asCaffe2Error(e: unknown, context: ErrorContext): Caffe2Error {
   if (e instanceof Caffe2Error) return e.withContext(context);
   const msg = e instanceof Error ? e.message : String(e);
   const err = new Caffe2Error(msg, context, 'invalid');
+  err.cause = e;
   if (e instanceof Error && e.stack) err.stack = e.stack;
   return err;
 }

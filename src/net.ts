@@ -17,6 +17,8 @@ export interface BlobStore {
   /** Creates the blob empty if it does not exist. */
   createBlob(name: string): void;
   setBlob(name: string, value: BlobValue): void;
+  /** Throws unless these blobs can all be stored (the workspace's memory limit); stores nothing. */
+  checkCommit?(entries: ReadonlyArray<readonly [string, BlobValue]>): void;
   readonly options: RunOptions;
 }
 
@@ -92,12 +94,15 @@ export class CreatedOperator {
       },
       store.options,
     );
+    const written: Array<readonly [string, BlobValue]> = [];
     try {
       this.instance.run(io);
+      for (const [i, v] of io.writtenOutputs()) written.push([io.outputName(i), v]);
+      store.checkCommit?.(written);
     } catch (e) {
       throw asCaffe2Error(e, opContext(def, this.index, this.netName));
     }
-    for (const [i, v] of io.writtenOutputs()) store.setBlob(io.outputName(i), v);
+    for (const [name, v] of written) store.setBlob(name, v);
   }
 }
 

@@ -29,7 +29,28 @@ export type Isa = 'vnni' | 'avx2';
 export interface RunOptions {
   /** Largest tensor, in bytes, any op may allocate. */
   maxTensorBytes: number;
+  /** Most arithmetic one op run may do (multiply-adds, or window taps for pooling); see checkOpWork. */
+  maxOpWork: number;
   isa: Isa;
+}
+
+/**
+ * Default cap on the work of one op run: 10^10 multiply-adds. Real int8 layers stay far below it
+ * (the largest conv of a ResNet-50 at 1333x800 is about 2.5·10^9, a MobileNet layer about 10^8),
+ * while a hostile net can describe far more in a few bytes: a 100x100 kernel over a 1000x1000
+ * input is 8·10^9, minutes of computing; 10^12 would be hours.
+ */
+export const DEFAULT_MAX_OP_WORK = 1e10;
+
+/**
+ * Refuses, before computing anything, an op run whose work (multiply-adds, or window taps for
+ * pooling) is over the workspace's maxOpWork. Caffe2 has no such limit; it would simply run.
+ */
+export function checkOpWork(options: RunOptions, work: number, what: string): void {
+  const limit = options.maxOpWork ?? DEFAULT_MAX_OP_WORK;
+  if (!(work <= limit)) {
+    throw new Caffe2Error(`${what} needs ${work} multiply-adds, over this runtime's per-op work limit of ${limit} (WorkspaceOptions.maxOpWork)`, {}, 'invalid');
+  }
 }
 
 export interface OpCreateContext {

@@ -159,6 +159,18 @@ export function blobTypeName(v: BlobValue): string {
   return v.typeName;
 }
 
+/** Bytes a blob's contents hold (string elements counted as UTF-16 plus a small overhead). */
+export function blobBytes(v: BlobValue): number {
+  if (v instanceof Tensor) {
+    const d = v.data;
+    if (Array.isArray(d)) return d.reduce((sum, str) => sum + 16 + 2 * str.length, 0);
+    return d.byteLength;
+  }
+  if (v instanceof Int8Tensor) return v.data.byteLength;
+  if (v instanceof Uint8Array) return v.byteLength;
+  return 0;
+}
+
 /** Shape as Caffe2 prints it. */
 export function shapeString(dims: readonly number[]): string {
   return `[${dims.join(',')}]`;

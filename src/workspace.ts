@@ -1,11 +1,11 @@
 // A Caffe2-shaped workspace: blobs by name, created nets, and the verbs of
 // caffe2/python/workspace.py with their meanings (copies in and out, Caffe2's errors).
-import { Caffe2Error } from './errors.js';
+import { asCaffe2Error, Caffe2Error } from './errors.js';
 import { CreatedNet, CreatedOperator, type BlobStore } from './net.js';
-import type { Isa, RunOptions } from './operator.js';
+import { DEFAULT_MAX_OP_WORK, type Isa, type RunOptions } from './operator.js';
 import { decodeBinary } from './proto/schema.js';
 import type { NetDef, OperatorDef } from './proto/types.js';
-import { blobTypeName, DEFAULT_MAX_TENSOR_BYTES, Int8Tensor, Tensor, type BlobValue, type DType, type TensorData } from './tensor.js';
+import { blobBytes, blobTypeName, checkAllocation, DEFAULT_MAX_TENSOR_BYTES, Int8Tensor, Tensor, type BlobValue, type DType, type TensorData } from './tensor.js';
 
 /** Anything that can stand for a net: a NetDef, a builder net (with Proto()), or serialized bytes. */
 export type NetLike = NetDef | { Proto(): NetDef } | Uint8Array;
@@ -22,9 +22,22 @@ export interface Int8Fetched {
 export interface WorkspaceOptions {
   /** Largest tensor, in bytes, an op or a feed may create (default 1 GiB). */
   maxTensorBytes?: number;
+  /**
+   * Most work one op run may do, in multiply-adds (window taps for pooling), checked before it
+   * computes anything (default DEFAULT_MAX_OP_WORK = 10^10).
+   */
+  maxOpWork?: number;
+  /**
+   * Most bytes all blobs together may hold (default 4 GiB). An op whose outputs would take the
+   * workspace over it fails, and nothing it computed is kept.
+   */
+  maxWorkspaceBytes?: number;
   /** CPU the DNNLOWP engine is emulated on (default 'vnni': exact accumulation). */
   isa?: Isa;
 }
+
+/** Default cap on the bytes of all blobs of a workspace together (4 GiB). */
+export const DEFAULT_MAX_WORKSPACE_BYTES = 4 * 2 ** 30;
 
 export function toNetDef(net: NetLike): NetDef {
   if (net instanceof Uint8Array) return decodeBinary<NetDef>('NetDef', net);
@@ -55,9 +68,22 @@ export class Workspace implements BlobStore {
   private readonly blobs = new Map<string, BlobValue>();
   private readonly nets = new Map<string, CreatedNet>();
   readonly options: RunOptions;
+  /** Limit on the bytes of all blobs together (WorkspaceOptions.maxWorkspaceBytes). */
+  readonly maxWorkspaceBytes: number;
+  private storedBytes = 0;
 
   constructor(options: WorkspaceOptions = {}) {
-    this.options = { maxTensorBytes: options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES, isa: options.isa ?? 'vnni' };
+    for (const key of ['maxTensorBytes', 'maxOpWork', 'maxWorkspaceBytes'] as const) {
+      const v = options[key];
+      if (v !== undefined && !(typeof v === 'number' && v >= 0)) throw new Caffe2Error(`WorkspaceOptions.${key} must be a number >= 0, got ${String(v)}`);
+    }
+    if (options.isa !== undefined && options.isa !== 'vnni' && options.isa !== 'avx2') throw new Caffe2Error(`WorkspaceOptions.isa must be 'vnni' or 'avx2', got ${String(options.isa)}`);
+    this.options = {
+      maxTensorBytes: options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES,
+      maxOpWork: options.maxOpWork ?? DEFAULT_MAX_OP_WORK,
+      isa: options.isa ?? 'vnni',
+    };
+    this.maxWorkspaceBytes = options.maxWorkspaceBytes ?? DEFAULT_MAX_WORKSPACE_BYTES;
   }
 
   // BlobStore, used by nets and operators.
@@ -71,7 +97,25 @@ export class Workspace implements BlobStore {
     if (!this.blobs.has(name)) this.blobs.set(name, undefined);
   }
   setBlob(name: string, value: BlobValue): void {
+    this.checkCommit([[name, value]]);
+    this.storedBytes += blobBytes(value) - blobBytes(this.blobs.get(name));
     this.blobs.set(name, value);
+  }
+  checkCommit(entries: ReadonlyArray<readonly [string, BlobValue]>): void {
+    let total = this.storedBytes;
+    const seen = new Set<string>();
+    for (const [name, value] of entries) {
+      total += blobBytes(value) - (seen.has(name) ? 0 : blobBytes(this.blobs.get(name)));
+      seen.add(name);
+    }
+    if (total > this.maxWorkspaceBytes) {
+      const names = entries.map(([n]) => n);
+      throw new Caffe2Error(`storing ${names.join(', ')} would take the workspace's blobs to ${total} bytes, over its limit of ${this.maxWorkspaceBytes} (WorkspaceOptions.maxWorkspaceBytes)`, { blob: names[0] }, 'invalid');
+    }
+  }
+  /** Bytes all blobs hold now (what maxWorkspaceBytes limits). */
+  get bytesInUse(): number {
+    return this.storedBytes;
   }
 
   /**
@@ -87,14 +131,21 @@ export class Workspace implements BlobStore {
       throw new Caffe2Error(`cannot feed an Int8 tensor to blob ${name}: Caffe2 has no Int8 feeder; use Int8Quantize or Int8GivenTensorFill`, { blob: name });
     }
     let v: BlobValue;
-    if (typeof value === 'string') v = new TextEncoder().encode(value);
-    else if (value instanceof Tensor) v = new Tensor(value.dtype, value.dims, copyData(value.data));
-    else {
-      const found = TYPED_ARRAY_DTYPES.find(([ctor]) => value instanceof ctor);
-      if (!found || !dims) throw new Caffe2Error(`FeedBlob(${name}): pass a Tensor, or a typed array and its dims`, { blob: name });
-      v = new Tensor(dtype ?? found[1], dims, copyData(value));
+    try {
+      if (typeof value === 'string') v = new TextEncoder().encode(value);
+      else if (value instanceof Tensor) {
+        checkAllocation(value.dtype, value.dims, this.options.maxTensorBytes);
+        v = new Tensor(value.dtype, value.dims, copyData(value.data));
+      } else {
+        const found = TYPED_ARRAY_DTYPES.find(([ctor]) => value instanceof ctor);
+        if (!found || !dims) throw new Caffe2Error(`FeedBlob(${name}): pass a Tensor, or a typed array and its dims`);
+        checkAllocation(dtype ?? found[1], dims, this.options.maxTensorBytes);
+        v = new Tensor(dtype ?? found[1], dims, copyData(value));
+      }
+    } catch (e) {
+      throw asCaffe2Error(e, { blob: name });
     }
-    this.blobs.set(name, v);
+    this.setBlob(name, v);
     return true;
   }
 
@@ -145,6 +196,7 @@ export class Workspace implements BlobStore {
   /** Drops every blob and net. */
   ResetWorkspace(): boolean {
     this.blobs.clear();
+    this.storedBytes = 0;
     this.nets.clear();
     return true;
   }

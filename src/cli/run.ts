@@ -2,7 +2,7 @@
 // (uint8 data plus DIR/NAME.json {scale, zero_point} for an Int8 blob).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Caffe2Error } from '../errors.js';
+import { asCaffe2Error, Caffe2Error } from '../errors.js';
 import { readNetFile, readNpyFile, writeNpyFile } from '../node/files.js';
 import { Int8Tensor, Tensor } from '../tensor.js';
 import { Workspace } from '../workspace.js';
@@ -25,6 +25,8 @@ options:
   --out-dir DIR         where to write the outputs
   --isa vnni|avx2       CPU emulated by the DNNLOWP engine: vnni (default, exact) or avx2
                         (FBGEMM's int16 pair saturation on CPUs without AVX512-VNNI)
+  --max-tensor-bytes N  refuse any tensor over N bytes (default 1073741824, 1 GiB)
+  --max-op-work N       refuse any op run over N multiply-adds (default 1e10)
   --debug               print a stack trace on errors
 `;
 
@@ -44,6 +46,8 @@ export function runCommand(argv: string[]): number {
         output: { type: 'string', multiple: true },
         'out-dir': { type: 'string' },
         isa: { type: 'string' },
+        'max-tensor-bytes': { type: 'string' },
+        'max-op-work': { type: 'string' },
         debug: { type: 'boolean' },
       },
     }),
@@ -58,11 +62,26 @@ export function runCommand(argv: string[]): number {
 
   const isa = values.isa ?? 'vnni';
   if (isa !== 'vnni' && isa !== 'avx2') throw new UsageError(`--isa takes vnni or avx2, got "${isa}"`);
-  const ws = new Workspace({ isa });
+  const limit = (flag: 'max-tensor-bytes' | 'max-op-work'): number | undefined => {
+    const text = values[flag];
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === '' || !(n >= 0)) throw new UsageError(`--${flag} takes a number >= 0, got "${text}"`);
+    return n;
+  };
+  const ws = new Workspace({ isa, maxTensorBytes: limit('max-tensor-bytes'), maxOpWork: limit('max-op-work') });
   const init = values.init ? readNetFile(values.init) : undefined;
   const net = readNetFile(values.net);
-  if (init) ws.RunNetOnce(init);
-  for (const { name, file } of feeds) ws.FeedBlob(name, readNpyFile(file, ws.options.maxTensorBytes));
+  // Errors while running a net or feeding a blob also name the file they came from.
+  const inFile = (file: string, step: () => void): void => {
+    try {
+      step();
+    } catch (e) {
+      throw asCaffe2Error(e, { file });
+    }
+  };
+  if (init) inFile(values.init!, () => ws.RunNetOnce(init));
+  for (const { name, file } of feeds) inFile(file, () => ws.FeedBlob(name, readNpyFile(file, ws.options.maxTensorBytes)));
   const missing = (net.external_input ?? []).filter((b) => !ws.HasBlob(b));
   if (missing.length) {
     throw new Caffe2Error(`external input ${missing.map((b) => `"${b}"`).join(', ')} was neither made by the init net nor fed (use --input NAME=FILE.npy)`, {
@@ -70,7 +89,7 @@ export function runCommand(argv: string[]): number {
       blob: missing[0],
     });
   }
-  ws.RunNetOnce(net);
+  inFile(values.net, () => ws.RunNetOnce(net));
 
   const outputs = values.output?.length ? values.output : net.external_output ?? [];
   if (outputs.length === 0) throw new UsageError('the net declares no external_output; name the blobs to fetch with --output');
