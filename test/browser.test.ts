@@ -90,9 +90,9 @@ describe('caffe2-int8 in headless Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${origin}/index.html`);
-    await page.waitForFunction(() => (window as unknown as { results?: unknown }).results !== undefined, undefined, { timeout: 60_000 }).catch(() => undefined);
+    await page.waitForFunction(() => (globalThis as unknown as { results?: unknown }).results !== undefined, undefined, { timeout: 60_000 }).catch(() => undefined);
     expect(errors).toEqual([]);
-    const results = (await page.evaluate(() => (window as unknown as { results: unknown }).results)) as Record<string, Array<{ blob: string; bytes: number; diff: number }>>;
+    const results = (await page.evaluate(() => (globalThis as unknown as { results: unknown }).results)) as Record<string, Array<{ blob: string; bytes: number; diff: number }>>;
     expect(Object.keys(results).sort()).toEqual([...CASES].sort());
     for (const name of CASES) {
       expect(results[name]!.length, name).toBeGreaterThan(0);
