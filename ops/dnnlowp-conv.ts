@@ -11,9 +11,9 @@
 // NCHW runs Caffe2's reference loops: exact int32 and the scalar lrintf requantization.
 import type { ArgumentHelper } from '../src/arguments.js';
 import { Caffe2Error, enforce } from '../src/errors.js';
-import type { OperatorSpec, OpIO } from '../src/operator.js';
+import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import { maddubsPair, requantizationMultiplier, requantizeAvx2, requantizeScalar, type QuantParams } from '../src/quant/fbgemm.js';
-import { blobTypeName, checkAllocation, Int8Tensor, Tensor } from '../src/tensor.js';
+import { blobTypeName, checkAllocation, Int8Tensor, shapeString, Tensor } from '../src/tensor.js';
 import { checkConvPoolKernel, CONV_POOL_ARG_KINDS, convPoolGeometry, LegacyPadding, parseConvPoolArgs, type ConvPoolArgs, type Conv2dGeometry } from './conv-pool-args.js';
 import {
   checkInt8Bias,
@@ -89,6 +89,9 @@ export function convNhwcDnnlowp(x: Uint8Array, p: DnnlowpConvKernel): Uint8Array
   // pads with its low byte, while the offset terms use the full value.
   const padValue = xzp & 255;
   const out = new Uint8Array(n * geo.outH * geo.outW * m);
+  // An empty output (batch 0, or no output channels) may come with any kernel size and channel
+  // count: the im2col row below is sized by them, so allocate nothing for it.
+  if (out.length === 0) return out;
   const patch = new Int32Array(k + 1); // one spare zero for an odd K's last pair
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < geo.outH; oy++) {
@@ -157,6 +160,8 @@ export function convNchwDnnlowp(x: Uint8Array, p: DnnlowpConvKernel): Uint8Array
   const plane = geo.outH * geo.outW;
   const padValue = xzp & 255; // Im2ColNCHW<uint8_t> stores the zero point as a byte
   const out = new Uint8Array(n * m * plane);
+  // An empty output may come with any kernel size and channel count (see convNhwcDnnlowp).
+  if (out.length === 0) return out;
   const col = new Int32Array(k);
   for (let b = 0; b < n; b++) {
     for (let g = 0; g < groups; g++) {
@@ -312,7 +317,7 @@ function runConv(s: ConvSetup, io: OpIO, state: { parsed?: DnnlowpOutputArgs; we
     } else {
       const w = weightInput(io, 1);
       const q = quantizeWeight(io, 1, w, kernelDim, m, s.groupwise ? g : 1, s.factory, 'quantize_groupwise');
-      state.weights = { packed: null, qparams: q.qparams, weights: q.weights, columnOffsets: computeColumnOffsets(kernelDim, m, q.weights, q.qparams), inputChannels: c };
+      state.weights = { packed: null, qparams: q.qparams, weights: q.weights, columnOffsets: computeColumnOffsets(kernelDim, m, q.weights, q.qparams, io.options.maxTensorBytes), inputChannels: c };
     }
   } else if (state.weights.inputChannels !== c) {
     throw new Caffe2Error(`input has ${c} channels, but this op quantized its weights on its first run for ${state.weights.inputChannels}`, { blob: io.inputName(0) }, 'invalid');
@@ -385,6 +390,7 @@ function runConv(s: ConvSetup, io: OpIO, state: { parsed?: DnnlowpOutputArgs; we
 
   const outDims = nhwc ? [n, geo.outH, geo.outW, m] : [n, m, geo.outH, geo.outW];
   checkAllocation('uint8', outDims, io.options.maxTensorBytes);
+  checkOpWork(io.options, n * geo.outH * geo.outW * m * kernelDim, `a ${conv.kernel[0]}x${conv.kernel[1]} convolution to ${shapeString(outDims)}`);
   const kernel: DnnlowpConvKernel = {
     n, h, w, c, m, groups: g, kernelH: conv.kernel[0]!, kernelW: conv.kernel[1]!, geo,
     weights: wts.weights, inputZeroPoint: inQ.zeroPoint, rowZeroPoint, addend, multiplier,

@@ -8,7 +8,7 @@
 // with the same int16 pair saturation along K as the conv GEMM on CPUs without AVX512-VNNI.
 // The requantization multipliers and output qparams are chosen once, on the first run.
 import { Caffe2Error, enforce } from '../src/errors.js';
-import type { OperatorSpec, OpIO } from '../src/operator.js';
+import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import { maddubsPair, quantizeValues, requantizationMultiplier, requantizeAvx2, type QuantParams } from '../src/quant/fbgemm.js';
 import { blobTypeName, checkAllocation, Int8Tensor, Tensor } from '../src/tensor.js';
 import {
@@ -56,6 +56,8 @@ export interface DnnlowpFcKernel {
 export function fullyConnectedDnnlowp(x: Uint8Array, p: DnnlowpFcKernel): Uint8Array {
   const { rows, k, n, weights } = p;
   const y = new Uint8Array(rows * n);
+  // An empty output (no rows, or no output columns) may come with a huge other dim: loop over nothing.
+  if (y.length === 0) return y;
   for (let i = 0; i < rows; i++) {
     const xo = i * k;
     let rowSum = 0;
@@ -173,7 +175,7 @@ function dnnlowpFcSpec(type: string, relu: boolean): OperatorSpec {
             } else {
               const w = weightInput(io, 1);
               const q = quantizeWeight(io, 1, w, k, n, channelwise ? n : 1, factory, 'quantize_channelwise');
-              st.weights = { packed: null, qparams: q.qparams, weights: q.weights, columnOffsets: computeColumnOffsets(k, n, q.weights, q.qparams), k, n };
+              st.weights = { packed: null, qparams: q.qparams, weights: q.weights, columnOffsets: computeColumnOffsets(k, n, q.weights, q.qparams, io.options.maxTensorBytes), k, n };
             }
           } else if (st.weights.k !== k || st.weights.n !== n) {
             throw new Caffe2Error(`this op quantized its weights on its first run for K = ${st.weights.k}, N = ${st.weights.n}; now K = ${k}, N = ${n}`, { blob: io.inputName(0) }, 'invalid');
@@ -216,6 +218,7 @@ function dnnlowpFcSpec(type: string, relu: boolean): OperatorSpec {
           }
           const outDims = [...xv.dims.slice(0, axis), n];
           checkAllocation('uint8', outDims, io.options.maxTensorBytes);
+          checkOpWork(io.options, rows * n * k, `a fully connected layer (M ${rows}, N ${n}, K ${k})`);
           const y = fullyConnectedDnnlowp(x, {
             rows, k, n, weights: wts.weights, rowZeroPoint, addend, multiplier,
             outputZeroPoint: out.zeroPoint, relu, pairSaturation: io.options.isa === 'avx2',

@@ -128,6 +128,10 @@ export function quantizeWeight(
   if (numGroups * len > numel) {
     throw new Caffe2Error(`weights ${shape(w.dims)} hold ${numel} values, fewer than the ${numGroups * len} the quantization reads (M = ${m}, K = ${kernelDim})`, { blob }, 'invalid');
   }
+  // One qparams entry per group (per output row for FC quantize_channelwise): an empty W may
+  // name billions of rows, so bound the table (float scale, int32 zero point, int32 precision,
+  // as TensorQuantizationParams) before building it.
+  checkAllocation('int32', [numGroups, 3], io.options.maxTensorBytes);
   const src = w.tensor.data as Float32Array;
   const qparams: QuantParams[] = [];
   for (let g = 0; g < numGroups; g++) {
@@ -143,9 +147,13 @@ export function quantizeWeight(
   return { qparams, weights };
 }
 
-/** ComputeColumnOffsets: Σ_k W[j][k] - zero_point_g · K per output row, in int32. */
-export function computeColumnOffsets(kernelDim: number, m: number, weights: Int8Array, qparams: readonly QuantParams[]): Int32Array {
-  const out = new Int32Array(m);
+/**
+ * ComputeColumnOffsets: Σ_k W[j][k] - zero_point_g · K per output row, in int32. The table has M
+ * entries even when W is empty (K = 0), so an empty W with a huge first dim is refused through
+ * checkAllocation (maxBytes) rather than allocated.
+ */
+export function computeColumnOffsets(kernelDim: number, m: number, weights: Int8Array, qparams: readonly QuantParams[], maxBytes?: number): Int32Array {
+  const out = new Int32Array(checkAllocation('int32', [m], maxBytes));
   const per = Math.trunc(m / qparams.length);
   for (let g = 0; g < qparams.length; g++) {
     for (let j = g * per; j < (g + 1) * per; j++) {
@@ -318,7 +326,7 @@ const int8ConvPackWeight: OperatorSpec = {
           throw new Caffe2Error(`quantize_groupwise with ${m} filters in ${g} groups: Caffe2 leaves the last ${m % g} filters unquantized`, { blob }, 'invalid');
         }
         const { qparams, weights } = quantizeWeight(io, 0, w, kernelDim, m, numGroups, factory, 'quantize_groupwise');
-        const columnOffsets = computeColumnOffsets(kernelDim, m, weights, qparams);
+        const columnOffsets = computeColumnOffsets(kernelDim, m, weights, qparams, io.options.maxTensorBytes);
         const form = convPackForm(conv, m, cPerGroup, io.options.isa);
         let bias: Int32Array | null = null;
         let inScale: number | null = null;
@@ -362,7 +370,7 @@ const int8FcPackWeight: OperatorSpec = {
         const k = w.dims.slice(axis).reduce((p, d) => p * d, 1);
         const n = w.dims.slice(0, axis).reduce((p, d) => p * d, 1);
         const { qparams, weights } = quantizeWeight(io, 0, w, k, n, channelwise ? n : 1, factory, 'quantize_channelwise');
-        const columnOffsets = computeColumnOffsets(k, n, weights, qparams);
+        const columnOffsets = computeColumnOffsets(k, n, weights, qparams, io.options.maxTensorBytes);
         let bias: Int32Array | null = null;
         let inScale: number | null = null;
         if (io.numInputs >= 2) {

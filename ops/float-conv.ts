@@ -4,8 +4,8 @@
 // (./conv-pool-args.ts). Each output is accumulated in double and rounded once to float;
 // Caffe2's im2col + BLAS accumulates in float, so results agree to a few ulps, not bit for bit.
 import { Caffe2Error, enforce } from '../src/errors.js';
-import type { OperatorSpec, OpIO } from '../src/operator.js';
-import type { Tensor } from '../src/tensor.js';
+import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
+import { checkAllocation, shapeString, type Tensor } from '../src/tensor.js';
 import { CONV_POOL_ARG_KINDS, checkConvPoolKernel, convPoolGeometry, parseConvPoolArgs, type Conv2dGeometry, type ConvPoolArgs } from './conv-pool-args.js';
 import { dimAt, newFloatOutput, requireDtype } from './float-shape.js';
 
@@ -147,10 +147,12 @@ function floatConvSpec(type: 'Conv' | 'ConvRelu'): OperatorSpec {
           requireDtype(io, 1, w, 'float32');
           if (bias) requireDtype(io, 2, bias, 'float32');
           const outDims = order === 'NCHW' ? [n, m, geo.outH, geo.outW] : [n, geo.outH, geo.outW, m];
-          const y = newFloatOutput(io, outDims);
           const g = conv.group;
           const [kh, kw] = geo.kernel;
           const cg = c / g;
+          checkAllocation('float32', outDims, io.options.maxTensorBytes);
+          checkOpWork(io.options, n * geo.outH * geo.outW * m * kh * kw * cg, `a ${kh}x${kw} convolution to ${shapeString(outDims)}`);
+          const y = newFloatOutput(io, outDims);
           conv2dFloat({
             x: x.data as Float32Array,
             xs: activationStrides(order, c, inH, inW),

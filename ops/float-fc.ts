@@ -3,8 +3,8 @@
 // with Y's shape X.dims[:axis] + [N]. Each output is accumulated in double and rounded once to
 // float; Caffe2's BLAS accumulates in float, so results agree to a few ulps, not bit for bit.
 import { Caffe2Error, enforce } from '../src/errors.js';
-import type { OperatorSpec } from '../src/operator.js';
-import { shapeString } from '../src/tensor.js';
+import { checkOpWork, type OperatorSpec } from '../src/operator.js';
+import { checkAllocation, shapeString } from '../src/tensor.js';
 import { canonicalAxis, newFloatOutput, prod, requireDtype } from './float-shape.js';
 
 /** y[m·N + n] = fround(Σ_k x[m·K + k]·w[n·K + k] + b[n]). */
@@ -52,6 +52,8 @@ export const fcOp: OperatorSpec = {
         enforce(k === Math.floor(w.size / n), mismatch, { blob: io.inputName(1) });
         enforce(n === b.dims[0], mismatch, { blob: io.inputName(2) });
         const outDims = [...x.dims.slice(0, ax), n];
+        checkAllocation('float32', outDims, io.options.maxTensorBytes);
+        checkOpWork(io.options, m * n * k, `a fully connected layer (M ${m}, N ${n}, K ${k})`);
         const y = newFloatOutput(io, outDims);
         if (x.size > 0) {
           requireDtype(io, 0, x, 'float32');

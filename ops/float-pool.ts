@@ -4,7 +4,8 @@
 // count_include_pad is set (default false), then by kernel_h·kernel_w. Global pooling averages
 // or maxes all of H·W.
 import { Caffe2Error, enforce } from '../src/errors.js';
-import type { OperatorSpec } from '../src/operator.js';
+import { checkOpWork, type OperatorSpec } from '../src/operator.js';
+import { checkAllocation, shapeString } from '../src/tensor.js';
 import { CONV_POOL_ARG_KINDS, checkConvPoolKernel, convPoolGeometry, parseConvPoolArgs } from './conv-pool-args.js';
 import { activationStrides } from './float-conv.js';
 import { dimAt, newFloatOutput, requireDtype } from './float-shape.js';
@@ -45,7 +46,14 @@ function poolSpec(type: 'AveragePool' | 'MaxPool'): OperatorSpec {
           const geo = convPoolGeometry(conv, inH, inW, { c });
           requireDtype(io, 0, x, 'float32');
           const outDims = order === 'NCHW' ? [n, c, geo.outH, geo.outW] : [n, geo.outH, geo.outW, c];
+          checkAllocation('float32', outDims, io.options.maxTensorBytes);
+          checkOpWork(io.options, n * c * geo.outH * geo.outW * geo.kernel[0] * geo.kernel[1], `a ${geo.kernel.join('x')} pooling to ${shapeString(outDims)}`);
           const y = newFloatOutput(io, outDims);
+          // An empty output may come with a huge batch or channel count next to its zero: loop over nothing.
+          if (y.size === 0) {
+            io.setOutput(0, y);
+            return;
+          }
           const src = x.data as Float32Array;
           const dst = y.data;
           const xs = activationStrides(order, c, inH, inW);

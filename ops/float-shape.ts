@@ -168,6 +168,8 @@ export const concatOp: OperatorSpec = {
         let offset = 0;
         inputs.forEach((t, k) => {
           const block = split[k]! * after;
+          // An empty input (or output) may come with a huge slab count: copy nothing.
+          if (block === 0 || y.size === 0) return;
           for (let r = 0; r < before; r++) copyElements(y.data, r * rowOut + offset, t.data, r * block, block);
           offset += block;
         });

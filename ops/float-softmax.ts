@@ -21,6 +21,12 @@ export const softmaxOp: OperatorSpec = {
         const n = prod(x.dims, 0, ax);
         const d = prod(x.dims, ax);
         const y = newFloatOutput(io, x.dims);
+        // An empty tensor may have a huge row count or row length next to its zero: loop over
+        // nothing and allocate no row buffer.
+        if (y.size === 0) {
+          io.setOutput(0, y);
+          return;
+        }
         const src = x.data as Float32Array;
         const dst = y.data;
         const row = new Float64Array(d);

@@ -95,7 +95,7 @@ describe('fuzz: the mutators themselves', () => {
 // Inputs fuzzing found (minimised), replayed as regressions: each file under test/fixtures/fuzz/
 // is named <golden case or "synth">.<target>.<mode>.<label>.<ext> (a ':' in a target is
 // written '~') and must now be a success or a Caffe2Error, quickly. Findings in code other people
-// own wait in test/fixtures/fuzz-open/ (not replayed: some hang) until they are fixed.
+// own wait in a test/fixtures/fuzz-open/ folder (not replayed: some hang) until they are fixed.
 describe('fuzz regressions (test/fixtures/fuzz)', () => {
   const dir = join(PROJECT_ROOT, 'test', 'fixtures', 'fuzz');
   let files: string[] = [];
