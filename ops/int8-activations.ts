@@ -6,7 +6,7 @@
 // and kept, so its zero points, scales, lookup table and (softmax) channel count stay frozen.
 import type { ArgumentHelper } from '../src/arguments.js';
 import { Caffe2Error } from '../src/errors.js';
-import type { OperatorSpec, OpIO } from '../src/operator.js';
+import type { OperatorSpec } from '../src/operator.js';
 import { f32, formatScale, isNormalFloat32 } from '../src/quant/float32.js';
 import { applyLut, leakyReluLut, sigmoidLut, softargmaxLut } from '../src/quant/lut.js';
 import { Int8Tensor, checkAllocation, shapeString } from '../src/tensor.js';

@@ -4,8 +4,8 @@
 // conv/pool argument parsing and the "kernel > 0" check of its RunOnDevice, although it has no window.
 import { Caffe2Error } from '../src/errors.js';
 import type { OperatorSpec } from '../src/operator.js';
-import { f32, formatScale } from '../src/quant/float32.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
+import { checkPassThroughQparams } from './int8-qparams.js';
 import { CONV_POOL_ARG_KINDS, checkConvPoolKernel, parseConvPoolArgs } from './conv-pool-args.js';
 
 /** What qnnp_create_channel_shuffle_nc_x8 freezes. */
@@ -50,22 +50,7 @@ const spec: OperatorSpec = {
         const where = { blob: io.inputName(0) };
         // Y->t.ResizeLike(X.t) comes first.
         checkAllocation('uint8', x.dims, io.options.maxTensorBytes);
-        const yZeroPoint = args.getInt('Y_zero_point', 0);
-        const yScale = f32(args.getFloat('Y_scale', 1));
-        if (yZeroPoint !== x.zeroPoint) {
-          throw new Caffe2Error(
-            `Check failed: Y_zero_point == X.zero_point (${yZeroPoint} vs ${x.zeroPoint}): the output takes the input's zero point, so the Y_zero_point argument must equal it`,
-            where,
-            'fatal',
-          );
-        }
-        if (yScale !== x.scale) {
-          throw new Caffe2Error(
-            `Check failed: Y_scale == X.scale (${formatScale(yScale)} vs ${formatScale(x.scale)}): the output takes the input's scale, so the Y_scale argument must equal it`,
-            where,
-            'fatal',
-          );
-        }
+        checkPassThroughQparams(io, args, x);
         if (x.zeroPoint < 0 || x.zeroPoint > 255) {
           throw new Caffe2Error(`Check failed: the input zero point ${x.zeroPoint} must lie in [0, 255]`, where, 'fatal');
         }

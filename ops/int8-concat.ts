@@ -3,9 +3,9 @@
 // scale and zero point, and the other inputs' qparams are neither checked nor rescaled.
 import { Caffe2Error } from '../src/errors.js';
 import type { OperatorSpec } from '../src/operator.js';
-import { f32, formatScale } from '../src/quant/float32.js';
 import { copyBlocks } from '../src/copy.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
+import { checkPassThroughQparams } from './int8-qparams.js';
 
 /**
  * Concatenates uint8 row-major tensors along `axis`: for each of the `before` outer blocks the
@@ -48,22 +48,7 @@ const spec: OperatorSpec = {
       run(io) {
         const x0 = io.int8(0);
         const where0 = { blob: io.inputName(0) };
-        const yZeroPoint = args.getInt('Y_zero_point', 0);
-        const yScale = f32(args.getFloat('Y_scale', 1));
-        if (yZeroPoint !== x0.zeroPoint) {
-          throw new Caffe2Error(
-            `Check failed: Y_zero_point == X0.zero_point (${yZeroPoint} vs ${x0.zeroPoint}): the output takes the first input's zero point, so the Y_zero_point argument must equal it`,
-            where0,
-            'fatal',
-          );
-        }
-        if (yScale !== x0.scale) {
-          throw new Caffe2Error(
-            `Check failed: Y_scale == X0.scale (${formatScale(yScale)} vs ${formatScale(x0.scale)}): the output takes the first input's scale, so the Y_scale argument must equal it`,
-            where0,
-            'fatal',
-          );
-        }
+        checkPassThroughQparams(io, args, x0, 'fatal', 'X0');
         if (x0.zeroPoint < 0 || x0.zeroPoint > 255) {
           throw new Caffe2Error(`Check failed: the first input's zero point ${x0.zeroPoint} must lie in [0, 255]`, where0, 'fatal');
         }

@@ -18,7 +18,8 @@ import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import { q31Requantization } from '../src/quant/q31-requantize.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
 import { CONV_POOL_ARG_KINDS, convTransposeGeometry, parseConvTransposeArgs, type ConvTransposeArgs } from './conv-pool-args.js';
-import { dotQ8, int8OutputQparams, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
+import { dotQ8, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
+import { int8OutputQparams } from './int8-qparams.js';
 
 /** What qnnp_create_deconvolution2d_nhwc_q8 freezes on the op's first run. */
 export interface DeconvPlan {

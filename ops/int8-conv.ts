@@ -8,7 +8,8 @@ import { q31Requantization } from '../src/quant/q31-requantize.js';
 import { reluLowerBound } from '../src/quant/quantize.js';
 import { Int8Tensor, checkAllocation, shapeString } from '../src/tensor.js';
 import { CONV_POOL_ARG_KINDS, convPoolGeometry, parseConvPoolArgs, type ConvPoolArgs } from './conv-pool-args.js';
-import { centeredWeights, dotQ8, int8OutputQparams, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
+import { centeredWeights, dotQ8, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
+import { int8OutputQparams } from './int8-qparams.js';
 
 /** What QNNPACK freezes when the operator is created on the first run. */
 export interface ConvPlan {

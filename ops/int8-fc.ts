@@ -5,7 +5,8 @@ import { Caffe2Error } from '../src/errors.js';
 import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import { q31Requantization } from '../src/quant/q31-requantize.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
-import { centeredWeights, dotQ8, int8OutputQparams, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
+import { centeredWeights, dotQ8, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
+import { int8OutputQparams } from './int8-qparams.js';
 
 /** What qnnp_create_fully_connected_nc_q8 freezes on the op's first run. */
 export interface FcPlan {

@@ -8,7 +8,6 @@
 // created on the op's first run (always undilated: the wrappers pass dilation 1). Where the two
 // sizes differ Caffe2 goes on into undefined behaviour (a partly written or overrun output); we
 // refuse that case with kind 'invalid' and otherwise compute exactly what QNNPACK computes.
-import type { ArgumentHelper } from '../src/arguments.js';
 import { Caffe2Error } from '../src/errors.js';
 import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import {
@@ -18,9 +17,10 @@ import {
   scaleAvgPoolAccumulator,
   type AvgPoolRequantization,
 } from '../src/quant/avgpool-requantize.js';
-import { f32, formatScale } from '../src/quant/float32.js';
+import { f32 } from '../src/quant/float32.js';
 import { reluLowerBound } from '../src/quant/quantize.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
+import { checkPassThroughQparams } from './int8-qparams.js';
 import { CONV_POOL_ARG_KINDS, checkConvPoolKernel, convPoolGeometry, parseConvPoolArgs, type Conv2dGeometry, type ConvPoolArgs } from './conv-pool-args.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -251,26 +251,6 @@ function createPoolOp(type: string, conv: ConvPoolArgs): void {
 // Int8MaxPool / Int8MaxPoolRelu
 // ---------------------------------------------------------------------------------------------
 
-/** Ypass: Y takes X's qparams, and the Y_zero_point / Y_scale args must equal them (FATAL). */
-function checkYpass(io: OpIO, args: ArgumentHelper, x: Int8Tensor): void {
-  const yZeroPoint = args.getInt('Y_zero_point', 0);
-  const yScale = f32(args.getFloat('Y_scale', 1));
-  if (yZeroPoint !== x.zeroPoint) {
-    throw new Caffe2Error(
-      `Check failed: Y_zero_point == X.zero_point (${yZeroPoint} vs ${x.zeroPoint}): the output takes the input's zero point, so the Y_zero_point argument must equal it`,
-      { blob: io.inputName(0) },
-      'fatal',
-    );
-  }
-  if (yScale !== x.scale) {
-    throw new Caffe2Error(
-      `Check failed: Y_scale == X.scale (${formatScale(yScale)} vs ${formatScale(x.scale)}): the output takes the input's scale, so the Y_scale argument must equal it`,
-      { blob: io.inputName(0) },
-      'fatal',
-    );
-  }
-}
-
 function int8MaxPoolSpec(type: string, relu: boolean): OperatorSpec {
   return {
     type,
@@ -288,7 +268,7 @@ function int8MaxPoolSpec(type: string, relu: boolean): OperatorSpec {
         run(io) {
           checkConvPoolKernel(conv); // ConvPoolOpBase::RunOnDevice, before the op's own code
           const x = io.int8(0);
-          checkYpass(io, args, x);
+          checkPassThroughQparams(io, args, x);
           const { n, h, w, c, geo } = poolGeometry(io, conv, x);
           if (!plan) {
             if (geo.kernel[0] * geo.kernel[1] === 1) {

@@ -5,6 +5,7 @@ import { Caffe2Error } from '../src/errors.js';
 import type { OperatorSpec } from '../src/operator.js';
 import { f32, formatScale } from '../src/quant/float32.js';
 import { copyBlocks } from '../src/copy.js';
+import { checkPassThroughQparams } from './int8-qparams.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
 
 /** Output rows/cols: int(float(in) · scale), truncated toward zero. */
@@ -100,22 +101,7 @@ const spec: OperatorSpec = {
         }
         const outDims = [n, outH, outW, c];
         checkAllocation('uint8', outDims, io.options.maxTensorBytes);
-        const yZeroPoint = args.getInt('Y_zero_point', 0);
-        const yScale = f32(args.getFloat('Y_scale', 1));
-        if (yZeroPoint !== x.zeroPoint) {
-          throw new Caffe2Error(
-            `Check failed: Y_zero_point == X.zero_point (${yZeroPoint} vs ${x.zeroPoint}): the output takes the input's zero point, so the Y_zero_point argument must equal it`,
-            where,
-            'fatal',
-          );
-        }
-        if (yScale !== x.scale) {
-          throw new Caffe2Error(
-            `Check failed: Y_scale == X.scale (${formatScale(yScale)} vs ${formatScale(x.scale)}): the output takes the input's scale, so the Y_scale argument must equal it`,
-            where,
-            'fatal',
-          );
-        }
+        checkPassThroughQparams(io, args, x);
         const xq = io.int8(0, 'uint8');
         const y = resizeNearestNhwcU8(xq.data as Uint8Array, n, inH, inW, c, outH, outW, heightScale, widthScale);
         io.setOutput(0, new Int8Tensor(y, outDims, x.scale, x.zeroPoint));

@@ -1,9 +1,6 @@
 // What QNNPACK's GEMM-shaped int8 kernels (conv, fully connected, deconvolution) have in common:
 // weights centred on their zero point, the dot product over one contiguous run of channels, and
-// the output stage (Q31 requantization, output zero point, activation clamp), plus how the Caffe2
-// wrappers read the output qparams.
-import type { ArgumentHelper } from '../src/arguments.js';
-import { f32 } from '../src/quant/float32.js';
+// the output stage (Q31 requantization, output zero point, activation clamp).
 import { requantizeQ31, type Q31Requantization } from '../src/quant/q31-requantize.js';
 
 /** QNNPACK's output stage, frozen when the operator is created (qnnp_conv_quantization_params). */
@@ -46,9 +43,4 @@ export function centeredWeights(w: Uint8Array, count: number, kernelZeroPoint: n
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) out[i] = w[i]! - kernelZeroPoint;
   return out;
-}
-
-/** Y_scale / Y_zero_point as the Int8 wrappers read them on every run. */
-export function int8OutputQparams(args: ArgumentHelper): { yScale: number; yZeroPoint: number } {
-  return { yScale: f32(args.getFloat('Y_scale', 1)), yZeroPoint: args.getInt('Y_zero_point', 0) };
 }
