@@ -13,7 +13,7 @@ import type { ArgumentHelper } from '../src/arguments.js';
 import { Caffe2Error, enforce } from '../src/errors.js';
 import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import { maddubsPair, requantizationMultiplier, requantizeAvx2, requantizeScalar, type QuantParams } from '../src/quant/fbgemm.js';
-import { blobTypeName, checkAllocation, Int8Tensor, shapeString, Tensor } from '../src/tensor.js';
+import { checkAllocation, Int8Tensor, shapeString, Tensor } from '../src/tensor.js';
 import { checkConvPoolKernel, CONV_POOL_ARG_KINDS, convPoolGeometry, LegacyPadding, parseConvPoolArgs, type ConvPoolArgs, type Conv2dGeometry } from './conv-pool-args.js';
 import {
   checkInt8Bias,
@@ -21,7 +21,7 @@ import {
   depthwise3x3Window,
   gconvFastPath,
   Int8ConvDNNLowPPackedWeightBlob,
-  Int8FCDNNLowPPackedWeightBlob,
+  packedOrPlainWeight,
   quantizeFloatBias,
   quantizeWeight,
   weightInput,
@@ -233,12 +233,6 @@ interface ConvSetup {
   args: ArgumentHelper;
 }
 
-function wrongType(io: OpIO, i: number, expected: string): Caffe2Error {
-  return new Caffe2Error(`wrong type for the Blob instance. Blob contains ${blobTypeName(io.input(i))} while caller expects ${expected}`, {
-    blob: io.inputName(i),
-  });
-}
-
 /** The path FBGEMM takes for an NHWC Int8 input (QuantizeWeight_ / ConvNHWCCore_). */
 function nhwcPath(c: number, m: number, g: number, win: ConvWindowArgs, isa: OpIO['options']['isa']): ConvPackForm {
   if (g === c && g % 8 === 0 && depthwise3x3Window(win)) return 'depthwise3x3';
@@ -269,19 +263,7 @@ function runConv(s: ConvSetup, io: OpIO, state: { parsed?: DnnlowpOutputArgs; we
   const { qparams: inQ, isInt8 } = inputQparams(io, 0, s.factory);
   const xv = io.input(0) as Int8Tensor | Tensor;
 
-  const fv = io.input(1);
-  let packed: Int8ConvDNNLowPPackedWeightBlob | null = null;
-  let filterDims: readonly number[];
-  if (fv instanceof Int8ConvDNNLowPPackedWeightBlob) {
-    packed = fv;
-    filterDims = fv.dims;
-  } else if (fv instanceof Int8Tensor || fv instanceof Tensor) {
-    filterDims = fv.dims;
-  } else if (fv instanceof Int8FCDNNLowPPackedWeightBlob) {
-    throw wrongType(io, 1, 'Tensor (an FC packed weight blob cannot feed a convolution)');
-  } else {
-    throw wrongType(io, 1, 'Tensor');
-  }
+  const { packed, dims: filterDims } = packedOrPlainWeight(io, Int8ConvDNNLowPPackedWeightBlob, 'an FC packed weight blob cannot feed a convolution');
 
   // The shape checks of RunOnDeviceWith*; made before quantizing, which would read past a
   // filter whose channels do not match.
@@ -439,7 +421,7 @@ function updateBias(
         st.own = quantizeFloatBias(b.data as Float32Array, m, inQ.scale, numGroups, (g) => filterQ(g).scale);
         st.data = st.own;
       } else {
-        throw wrongType(io, 2, 'Tensor');
+        throw io.wrongTypeError(2, 'Tensor');
       }
     }
     st.oldScale = inQ.scale;

@@ -10,13 +10,13 @@
 import { Caffe2Error, enforce } from '../src/errors.js';
 import { checkOpWork, type OperatorSpec, type OpIO } from '../src/operator.js';
 import { maddubsPair, quantizeValues, requantizationMultiplier, requantizeAvx2, type QuantParams } from '../src/quant/fbgemm.js';
-import { blobTypeName, checkAllocation, Int8Tensor, Tensor } from '../src/tensor.js';
+import { checkAllocation, Int8Tensor, Tensor } from '../src/tensor.js';
 import {
   canonicalAxis,
   checkInt8Bias,
   computeColumnOffsets,
-  Int8ConvDNNLowPPackedWeightBlob,
   Int8FCDNNLowPPackedWeightBlob,
+  packedOrPlainWeight,
   quantizeFloatBias,
   quantizeWeight,
   weightInput,
@@ -104,12 +104,6 @@ interface FcState {
   multipliers?: Float32Array;
 }
 
-function wrongType(io: OpIO, i: number, expected: string): Caffe2Error {
-  return new Caffe2Error(`wrong type for the Blob instance. Blob contains ${blobTypeName(io.input(i))} while caller expects ${expected}`, {
-    blob: io.inputName(i),
-  });
-}
-
 function dnnlowpFcSpec(type: string, relu: boolean): OperatorSpec {
   return {
     type,
@@ -138,19 +132,7 @@ function dnnlowpFcSpec(type: string, relu: boolean): OperatorSpec {
           const { qparams: inQ, isInt8 } = inputQparams(io, 0, factory);
           const xv = io.input(0) as Int8Tensor | Tensor;
 
-          const wv = io.input(1);
-          let packed: Int8FCDNNLowPPackedWeightBlob | null = null;
-          let wDims: readonly number[];
-          if (wv instanceof Int8FCDNNLowPPackedWeightBlob) {
-            packed = wv;
-            wDims = wv.dims;
-          } else if (wv instanceof Int8Tensor || wv instanceof Tensor) {
-            wDims = wv.dims;
-          } else if (wv instanceof Int8ConvDNNLowPPackedWeightBlob) {
-            throw wrongType(io, 1, 'Tensor (a conv packed weight blob cannot feed an FC)');
-          } else {
-            throw wrongType(io, 1, 'Tensor');
-          }
+          const { packed, dims: wDims } = packedOrPlainWeight(io, Int8FCDNNLowPPackedWeightBlob, 'a conv packed weight blob cannot feed an FC');
           const axis = canonicalAxis(axisArg, xv.ndim, io.inputName(0));
           const k = xv.dims.slice(axis).reduce((p, d) => p * d, 1);
           const rows = xv.dims.slice(0, axis).reduce((p, d) => p * d, 1);
@@ -255,7 +237,7 @@ function updateFcBias(io: OpIO, st: FcState, wts: FcWeights, inQ: QuantParams, n
       st.biasOwn = quantizeFloatBias((b.data as Float32Array).subarray(0, n), n, inQ.scale, 1, () => wts.qparams[0]!.scale);
       st.biasData = st.biasOwn;
     } else {
-      throw wrongType(io, 2, 'Tensor');
+      throw io.wrongTypeError(2, 'Tensor');
     }
   }
   st.oldScale = inQ.scale;

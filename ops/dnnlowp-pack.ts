@@ -84,7 +84,23 @@ export function weightInput(io: OpIO, i: number): WeightInput {
   const v = io.input(i);
   if (v instanceof Int8Tensor) return { kind: 'int8', dims: v.dims, tensor: v };
   if (v instanceof Tensor) return { kind: 'float', dims: v.dims, tensor: v };
-  throw new Caffe2Error(`wrong type for the Blob instance. Blob contains ${blobTypeName(v)} while caller expects Tensor`, { blob: io.inputName(i) });
+  throw io.wrongTypeError(i, 'Tensor', v);
+}
+
+/**
+ * Input 1 of a DNNLOWP conv or FC: the op's own kind of packed blob, or weights (float or Int8)
+ * it quantizes itself on the first run. The other op's packed blob is refused with a hint.
+ */
+export function packedOrPlainWeight<P extends DnnlowpPackedWeights>(
+  io: OpIO,
+  own: abstract new (...args: never[]) => P,
+  otherPackedHint: string,
+): { packed: P | null; dims: readonly number[] } {
+  const w = io.input(1);
+  if (w instanceof own) return { packed: w, dims: w.dims };
+  if (w instanceof Int8Tensor || w instanceof Tensor) return { packed: null, dims: w.dims };
+  const isOtherPacked = w instanceof Int8ConvDNNLowPPackedWeightBlob || w instanceof Int8FCDNNLowPPackedWeightBlob;
+  throw io.wrongTypeError(1, isOtherPacked ? `Tensor (${otherPackedHint})` : 'Tensor');
 }
 
 /**

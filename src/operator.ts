@@ -105,7 +105,8 @@ export class OpIO {
     return this.read(this.inputName(i));
   }
 
-  private wrongType(i: number, expected: string, got: BlobValue): Caffe2Error {
+  /** Caffe2's Blob::Get error for input i holding something other than `expected`. */
+  wrongTypeError(i: number, expected: string, got: BlobValue = this.input(i)): Caffe2Error {
     return new Caffe2Error(
       `wrong type for the Blob instance. Blob contains ${blobTypeName(got)} while caller expects ${expected}`,
       { blob: this.inputName(i) },
@@ -115,7 +116,7 @@ export class OpIO {
   /** Input i as a dense Tensor, optionally of one dtype. */
   tensor(i: number, dtype?: DType): Tensor {
     const v = this.input(i);
-    if (!(v instanceof Tensor)) throw this.wrongType(i, 'Tensor', v);
+    if (!(v instanceof Tensor)) throw this.wrongTypeError(i, 'Tensor', v);
     if (dtype && v.dtype !== dtype) {
       throw new Caffe2Error(`Tensor type mismatch, caller expects elements of ${dtype}, while tensor contains ${v.dtype}`, {
         blob: this.inputName(i),
@@ -127,7 +128,7 @@ export class OpIO {
   /** Input i as an Int8TensorCPU, optionally requiring uint8 or int32 data. */
   int8(i: number, dtype?: 'uint8' | 'int32'): Int8Tensor {
     const v = this.input(i);
-    if (!(v instanceof Int8Tensor)) throw this.wrongType(i, 'Int8TensorCPU', v);
+    if (!(v instanceof Int8Tensor)) throw this.wrongTypeError(i, 'Int8TensorCPU', v);
     if (dtype && v.dtype !== dtype) {
       throw new Caffe2Error(`Tensor type mismatch, caller expects elements of ${dtype}, while tensor contains ${v.dtype}`, {
         blob: this.inputName(i),
