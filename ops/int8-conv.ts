@@ -10,6 +10,7 @@ import { Int8Tensor, checkAllocation, shapeString } from '../src/tensor.js';
 import { CONV_POOL_ARG_KINDS, convPoolGeometry, parseConvPoolArgs, type ConvPoolArgs } from './conv-pool-args.js';
 import { centeredWeights, dotQ8, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
 import { int8OutputQparams } from './int8-qparams.js';
+import { conv2dNhwcQ8Wasm } from '../src/kernels/wasm-conv.js';
 
 /** What QNNPACK freezes when the operator is created on the first run. */
 export interface ConvPlan {
@@ -167,7 +168,10 @@ function int8ConvSpec(type: string, relu: boolean): OperatorSpec {
             padTop: geo.pads[0],
             padLeft: geo.pads[1],
           };
-          const y = conv2dNhwcQ8(plan, win, x.data as Uint8Array, n, h, w, geo.outH, geo.outW);
+          const xData = x.data as Uint8Array;
+          const y =
+            (io.options.kernels === 'wasm' ? conv2dNhwcQ8Wasm(plan, win, xData, n, h, w, geo.outH, geo.outW, io.options.threads) : undefined) ??
+            conv2dNhwcQ8(plan, win, xData, n, h, w, geo.outH, geo.outW);
           io.setOutput(0, new Int8Tensor(y, outDims, yScale, yZeroPoint));
         },
       };

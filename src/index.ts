@@ -13,7 +13,7 @@ export type { NetDef, OperatorDef, Argument, TensorProto, DeviceOption, Int64 } 
 export { DataType } from './proto/types.js';
 export { parseNpy, encodeNpy } from './npy.js';
 export { registeredOps, findOp, canRun, registerOp } from './registry.js';
-export type { OperatorSpec, OpSchema, ArgKind, Isa } from './operator.js';
+export type { OperatorSpec, OpSchema, ArgKind, Isa, KernelChoice } from './operator.js';
 export { DEFAULT_MAX_OP_WORK } from './operator.js';
 export { describeNet, formatNetReport, type NetReport, type OpReport } from './inspect.js';
 export { quantizeUint8, dequantizeUint8 } from './quant/quantize.js';

@@ -32,7 +32,17 @@ export interface RunOptions {
   /** Most arithmetic one op run may do (multiply-adds, or window taps for pooling); see checkOpWork. */
   maxOpWork: number;
   isa: Isa;
+  /** Which implementation runs the heavy int8 kernels (see src/kernels/). */
+  kernels: KernelChoice;
+  /** Threads the wasm kernels may split one op over (1: the calling thread only). */
+  threads: number;
 }
+
+/**
+ * 'wasm': WebAssembly SIMD kernels (the default where the platform has wasm SIMD);
+ * 'js': the plain TypeScript reference kernels. Both give identical bytes.
+ */
+export type KernelChoice = 'wasm' | 'js';
 
 /**
  * Default cap on the work of one op run: 10^10 multiply-adds. Real int8 layers stay far below it

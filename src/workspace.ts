@@ -2,7 +2,7 @@
 // caffe2/python/workspace.py with their meanings (copies in and out, Caffe2's errors).
 import { asCaffe2Error, Caffe2Error } from './errors.js';
 import { CreatedNet, CreatedOperator, type BlobStore } from './net.js';
-import { DEFAULT_MAX_OP_WORK, type Isa, type RunOptions } from './operator.js';
+import { DEFAULT_MAX_OP_WORK, type Isa, type KernelChoice, type RunOptions } from './operator.js';
 import { decodeBinary } from './proto/schema.js';
 import type { NetDef, OperatorDef } from './proto/types.js';
 import { blobBytes, blobTypeName, checkAllocation, DEFAULT_MAX_TENSOR_BYTES, Int8Tensor, Tensor, type BlobValue, type DType, type TensorData } from './tensor.js';
@@ -34,6 +34,13 @@ export interface WorkspaceOptions {
   maxWorkspaceBytes?: number;
   /** CPU the DNNLOWP engine is emulated on (default 'vnni': exact accumulation). */
   isa?: Isa;
+  /** Kernel implementation (default 'wasm' where WebAssembly SIMD is available, else 'js'). */
+  kernels?: KernelChoice;
+  /**
+   * Threads an op may be split over (default 1). Above 1, the wasm kernels share work with a
+   * pool of worker threads; results are identical for every thread count.
+   */
+  threads?: number;
 }
 
 /** Default cap on the bytes of all blobs of a workspace together (4 GiB). */
@@ -78,10 +85,14 @@ export class Workspace implements BlobStore {
       if (v !== undefined && !(typeof v === 'number' && v >= 0)) throw new Caffe2Error(`WorkspaceOptions.${key} must be a number >= 0, got ${String(v)}`);
     }
     if (options.isa !== undefined && options.isa !== 'vnni' && options.isa !== 'avx2') throw new Caffe2Error(`WorkspaceOptions.isa must be 'vnni' or 'avx2', got ${String(options.isa)}`);
+    if (options.kernels !== undefined && options.kernels !== 'wasm' && options.kernels !== 'js') throw new Caffe2Error(`WorkspaceOptions.kernels must be 'wasm' or 'js', got ${String(options.kernels)}`);
+    if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= 64)) throw new Caffe2Error(`WorkspaceOptions.threads must be an integer from 1 to 64, got ${String(options.threads)}`);
     this.options = {
       maxTensorBytes: options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES,
       maxOpWork: options.maxOpWork ?? DEFAULT_MAX_OP_WORK,
       isa: options.isa ?? 'vnni',
+      kernels: options.kernels ?? 'wasm',
+      threads: options.threads ?? 1,
     };
     this.maxWorkspaceBytes = options.maxWorkspaceBytes ?? DEFAULT_MAX_WORKSPACE_BYTES;
   }

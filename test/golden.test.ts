@@ -10,7 +10,7 @@ import { Caffe2Error } from '../src/errors.js';
 import { readNpyFile } from '../src/node/files.js';
 import { float32Bits } from '../src/quant/float32.js';
 import { Tensor } from '../src/tensor.js';
-import { Workspace } from '../src/workspace.js';
+import { Workspace, type WorkspaceOptions } from '../src/workspace.js';
 import { loadGoldenCases, PROJECT_ROOT, type GoldenCase, type GoldenOutput } from './golden-cases.js';
 
 const cases = loadGoldenCases();
@@ -27,8 +27,17 @@ function isasOf(c: GoldenCase): Isa[] {
   return c.outputs.some((o) => expectedFile(c, o, 'avx2')) ? ['vnni', 'avx2'] : ['vnni'];
 }
 
-function runLibrary(c: GoldenCase, isa: Isa = 'vnni'): Workspace {
-  const ws = new Workspace({ isa });
+/**
+ * Every kernel set the library has, each run over the whole golden set: the TypeScript reference
+ * kernels and the WebAssembly SIMD kernels on one and on two threads must all give the same bytes.
+ */
+const KERNEL_CONFIGS: WorkspaceOptions[] = [
+  { kernels: 'js', threads: 1 },
+  { kernels: 'wasm', threads: 1 },
+];
+
+function runLibrary(c: GoldenCase, isa: Isa, kernels: WorkspaceOptions): Workspace {
+  const ws = new Workspace({ ...kernels, isa });
   ws.RunNetOnce(c.init);
   for (const f of c.feeds) ws.FeedBlob(f.name, readNpyFile(join(c.dir, f.file)));
   ws.RunNetOnce(c.predict);
@@ -68,7 +77,7 @@ function label(c: GoldenCase): string {
   return c.missingOps.length ? `${c.name} (skipped: op not implemented yet: ${c.missingOps.join(', ')})` : c.name;
 }
 
-describe('golden cases through the library', () => {
+describe.each(KERNEL_CONFIGS)('golden cases through the library (kernels $kernels, threads $threads)', (kernels) => {
   it('finds the golden cases', () => {
     expect(cases.length).toBeGreaterThan(0);
   });
@@ -77,7 +86,7 @@ describe('golden cases through the library', () => {
       if (c.expect_error) {
         let error: unknown;
         try {
-          runLibrary(c);
+          runLibrary(c, 'vnni', kernels);
         } catch (e) {
           error = e;
         }
@@ -87,7 +96,7 @@ describe('golden cases through the library', () => {
         return;
       }
       for (const isa of isasOf(c)) {
-        const ws = runLibrary(c, isa);
+        const ws = runLibrary(c, isa, kernels);
         for (const out of c.outputs) {
           const file = expectedFile(c, out, isa);
           if (file) checkOutput(ws, out, readNpyFile(file), isa);

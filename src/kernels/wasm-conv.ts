@@ -1,0 +1,145 @@
+// Int8Conv / Int8FC on the WebAssembly SIMD kernels (wasm/q8-conv.ts): packs a frozen ConvPlan's
+// weights into the module's memory once, then per run widens the input, builds the indirection
+// table and runs the kernel over output pixels, split across threads when a pool is attached.
+// Bytes are identical to conv2dNhwcQ8's (test/wasm-kernels.test.ts runs both).
+import type { ConvPlan, ConvWindow } from '../../ops/int8-conv.js';
+import { getWasmKernels, type WasmKernels } from './wasm-module.js';
+import { runRange } from './thread-pool.js';
+
+interface PackedConv {
+  depthwise: boolean;
+  weights: number;
+  bias: number;
+  /** Blocks of 8 output channels per group (depthwise: blocks of 8 channels). */
+  blocks: number;
+  /** Pairs of input channels per group (general kernel only). */
+  pairs: number;
+}
+
+const packs = new WeakMap<ConvPlan, PackedConv>();
+// Packed weights belong to their plan: when the op (and so its plan) is collected, free them.
+const releaseWeights = new FinalizationRegistry<{ k: WasmKernels; ptrs: number[] }>(({ k, ptrs }) => {
+  for (const p of ptrs) k.heap.release(p);
+});
+
+function isDepthwise(plan: ConvPlan): boolean {
+  return plan.groupInputChannels === 1 && plan.groupOutputChannels === 1;
+}
+
+function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
+  const { groups, groupInputChannels: cg, groupOutputChannels: mg, kernelH, kernelW, weights, bias } = plan;
+  const taps = kernelH * kernelW;
+  const depthwise = isDepthwise(plan);
+  const blocks = Math.ceil((depthwise ? groups : mg) / 8);
+  const pairs = Math.ceil(cg / 2);
+  const weightCount = depthwise ? taps * blocks * 8 : groups * blocks * taps * pairs * 16;
+  const biasCount = depthwise ? blocks * 8 : groups * blocks * 8;
+  const wPtr = k.heap.alloc(weightCount * 2);
+  if (wPtr === undefined) return undefined;
+  const bPtr = k.heap.alloc(biasCount * 4);
+  if (bPtr === undefined) {
+    k.heap.release(wPtr);
+    return undefined;
+  }
+  const w16 = new Int16Array(k.memory.buffer, wPtr, weightCount).fill(0);
+  const b32 = new Int32Array(k.memory.buffer, bPtr, biasCount).fill(0);
+  const k1 = taps * cg;
+  if (depthwise) {
+    // [tap][channel], channels padded to blocks of 8.
+    for (let c = 0; c < groups; c++) {
+      b32[c] = bias[c]!;
+      for (let t = 0; t < taps; t++) w16[t * blocks * 8 + c] = weights[c * taps + t]!;
+    }
+  } else {
+    // Per (group, block of 8 outputs, tap, channel pair): [m0c0 m0c1 m1c0 m1c1 ... m7c0 m7c1].
+    let i = 0;
+    for (let g = 0; g < groups; g++) {
+      for (let blk = 0; blk < blocks; blk++) {
+        for (let j = 0; j < 8 && blk * 8 + j < mg; j++) b32[(g * blocks + blk) * 8 + j] = bias[g * mg + blk * 8 + j]!;
+        for (let t = 0; t < taps; t++) {
+          for (let cp = 0; cp < pairs; cp++, i += 16) {
+            for (let j = 0; j < 8 && blk * 8 + j < mg; j++) {
+              const row = (g * mg + blk * 8 + j) * k1 + t * cg;
+              w16[i + j * 2] = weights[row + cp * 2]!;
+              if (cp * 2 + 1 < cg) w16[i + j * 2 + 1] = weights[row + cp * 2 + 1]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  const packed = { depthwise, weights: wPtr, bias: bPtr, blocks, pairs };
+  releaseWeights.register(plan, { k, ptrs: [wPtr, bPtr] });
+  return packed;
+}
+
+/** Allocates every block or none. */
+function allocAll(k: WasmKernels, sizes: number[]): number[] | undefined {
+  const ptrs: number[] = [];
+  for (const size of sizes) {
+    const p = k.heap.alloc(size);
+    if (p === undefined) {
+      for (const q of ptrs) k.heap.release(q);
+      return undefined;
+    }
+    ptrs.push(p);
+  }
+  return ptrs;
+}
+
+/**
+ * The convolution on the wasm kernels, or undefined when they are unavailable or their memory
+ * cannot hold this run (the caller then runs the reference kernel).
+ */
+export function conv2dNhwcQ8Wasm(
+  plan: ConvPlan,
+  win: ConvWindow,
+  x: Uint8Array,
+  n: number,
+  h: number,
+  w: number,
+  outH: number,
+  outW: number,
+  threads: number,
+): Uint8Array | undefined {
+  const k = getWasmKernels();
+  if (!k) return undefined;
+  let packed = packs.get(plan);
+  if (!packed) {
+    packed = pack(k, plan);
+    if (!packed) return undefined;
+    packs.set(plan, packed);
+  }
+  const c = plan.groupInputChannels * plan.groups;
+  const m = plan.groupOutputChannels * plan.groups;
+  const taps = plan.kernelH * plan.kernelW;
+  const pixels = n * outH * outW;
+  const inputBytes = n * h * w * c;
+  // Slack after the widened input and the zero row: the kernels read whole channel pairs or
+  // blocks of 8 channels, multiplied by zero weights past the last channel.
+  const zeroRowBytes = (Math.max(c, packed.blocks * 8) + 16) * 2;
+  const ptrs = allocAll(k, [inputBytes, inputBytes * 2 + 32, zeroRowBytes, pixels * taps * 4, pixels * m, 128]);
+  if (!ptrs) return undefined;
+  const [raw, widened, zeroRow, table, output, params] = ptrs as [number, number, number, number, number, number];
+  try {
+    const { buffer } = k.memory;
+    new Uint8Array(buffer, raw, inputBytes).set(x.subarray(0, inputBytes));
+    k.exports.centerU8(raw, widened, inputBytes, plan.inputZeroPoint);
+    new Uint8Array(buffer, widened + inputBytes * 2, 32).fill(0);
+    new Uint8Array(buffer, zeroRow, zeroRowBytes).fill(0);
+    const p = new Int32Array(buffer, params, 32);
+    p.set([table, widened, zeroRow, n, h, w, c * 2, outH, outW, plan.kernelH, plan.kernelW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft]);
+    k.exports.buildIndirection(params);
+    const stage = [plan.output.requant.multiplier, plan.output.requant.shift, plan.output.zeroPoint, plan.output.min, plan.output.max];
+    if (packed.depthwise) {
+      p.set([table, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage]);
+      runRange(k, 'q8DepthwiseConv', params, pixels, taps * c, threads);
+    } else {
+      p.set([table, packed.weights, packed.bias, output, taps, packed.pairs, plan.groups, plan.groupOutputChannels, packed.blocks, m, plan.groupInputChannels * 2, ...stage]);
+      runRange(k, 'q8Conv', params, pixels, taps * c * m / plan.groups, threads);
+    }
+    return new Uint8Array(k.memory.buffer, output, pixels * m).slice();
+  } finally {
+    for (const ptr of ptrs) k.heap.release(ptr);
+  }
+}

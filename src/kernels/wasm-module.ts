@@ -1,0 +1,110 @@
+// The WebAssembly SIMD kernel module (built from wasm/ by scripts/build-wasm.mjs): compiled
+// once per process, instantiated on a memory whose allocator lives in ./wasm-heap.ts.
+// Where WebAssembly SIMD is missing (or a browser refuses to compile synchronously and the
+// asynchronous compile has not finished yet), getWasmKernels() gives undefined and the
+// TypeScript reference kernels run instead: both give the same bytes.
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64, WASM_MAX_PAGES } from '../generated/kernels-wasm.js';
+import { WasmHeap } from './wasm-heap.js';
+
+/** The functions wasm/index.ts exports; addresses and sizes are byte offsets into the memory. */
+export interface KernelExports {
+  centerU8(src: number, dst: number, n: number, zeroPoint: number): void;
+  buildIndirection(params: number): void;
+  q8Conv(params: number, pixelStart: number, pixelEnd: number): void;
+  q8DepthwiseConv(params: number, pixelStart: number, pixelEnd: number): void;
+}
+
+/** A kernel that splits over a range of work items, callable from any thread. */
+export type RangeKernel = 'q8Conv' | 'q8DepthwiseConv';
+
+export interface WasmKernels {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  /** True when the memory is shared, so worker threads can run kernels on it. */
+  readonly shared: boolean;
+  readonly heap: WasmHeap;
+  readonly exports: KernelExports;
+}
+
+const PAGE = 65536;
+// The module keeps nothing in memory (no data, no stack); the heap still starts past page 0 so a
+// stray null address can never alias live data.
+const HEAP_BASE = PAGE;
+
+let kernels: WasmKernels | undefined;
+let failure: unknown;
+let pending: Promise<WasmKernels | undefined> | undefined;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Shared memory needs SharedArrayBuffer, which browsers give only to cross-origin-isolated pages. */
+function sharedMemoryAvailable(): boolean {
+  if (typeof SharedArrayBuffer !== 'function') return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function instantiate(module: WebAssembly.Module, shared: boolean): WasmKernels {
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: WASM_MAX_PAGES, shared });
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return {
+    module,
+    memory,
+    shared,
+    heap: new WasmHeap(memory, HEAP_BASE, WASM_MAX_PAGES * PAGE),
+    exports: instance.exports as unknown as KernelExports,
+  };
+}
+
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  return decodeBase64(shared ? KERNELS_SHARED_WASM_BASE64 : KERNELS_WASM_BASE64);
+}
+
+/**
+ * The kernel module, compiled synchronously on first use. Undefined if this platform cannot run
+ * it (no WebAssembly SIMD), or, in a browser that only compiles asynchronously, until
+ * initWasmKernels() has resolved.
+ */
+export function getWasmKernels(): WasmKernels | undefined {
+  if (kernels || failure !== undefined || pending) return kernels;
+  const shared = sharedMemoryAvailable();
+  try {
+    kernels = instantiate(new WebAssembly.Module(moduleBytes(shared)), shared);
+  } catch (e) {
+    // Browsers refuse synchronous compilation on the main thread above a size limit: try the
+    // asynchronous way, which initWasmKernels() lets a caller wait for.
+    void initWasmKernels();
+    if (!pending) failure = e;
+  }
+  return kernels;
+}
+
+/** Compiles the kernel module asynchronously; resolves to whether the wasm kernels are usable. */
+export function initWasmKernels(): Promise<boolean> {
+  if (kernels) return Promise.resolve(true);
+  if (!pending) {
+    const shared = sharedMemoryAvailable();
+    pending = WebAssembly.compile(moduleBytes(shared)).then(
+      (module) => (kernels = instantiate(module, shared)),
+      (e: unknown) => {
+        failure = e;
+        return undefined;
+      },
+    );
+  }
+  return pending.then((k) => k !== undefined);
+}
+
+/** Why the wasm kernels are not in use, if they are not. */
+export function wasmKernelsFailure(): unknown {
+  return failure;
+}

@@ -1,0 +1,90 @@
+// The WebAssembly SIMD kernels against the TypeScript reference kernels: random layer shapes
+// (odd channel counts, groups, depthwise, strides, dilation, padding, pixel counts that are not
+// a multiple of the 4-pixel tile, extreme zero points and scales), identical bytes demanded.
+// The golden runner (golden.test.ts) also runs every golden case through both kernel sets.
+import { describe, expect, it } from 'vitest';
+import '../src/register-ops.js';
+import { getWasmKernels } from '../src/kernels/wasm-module.js';
+import { WasmHeap } from '../src/kernels/wasm-heap.js';
+import { Int8Tensor } from '../src/tensor.js';
+import { Workspace, type WorkspaceOptions } from '../src/workspace.js';
+import { i, ints, NHWC, op, rng, yArgs } from './helpers.js';
+
+interface ConvCase {
+  n: number; h: number; w: number; c: number; m: number; group: number;
+  kh: number; kw: number; stride: [number, number]; dilation: [number, number]; pads: [number, number, number, number];
+  xzp: number; wzp: number; yzp: number; relu: boolean; yScale: number; bias: number;
+}
+
+function describeCase(k: ConvCase): string {
+  return `x=[${k.n},${k.h},${k.w},${k.c}] w=[${k.m},${k.kh},${k.kw},${k.c / k.group}] g=${k.group} s=${k.stride} d=${k.dilation} p=${k.pads} zp=${k.xzp}/${k.wzp}/${k.yzp}${k.relu ? ' relu' : ''} yScale=${k.yScale}`;
+}
+
+function runConv(k: ConvCase, r: () => number, options: WorkspaceOptions): Uint8Array {
+  const bytes = (count: number) => Uint8Array.from({ length: count }, () => Math.floor(r() * 256));
+  const ws = new Workspace(options);
+  ws.setBlob('x', new Int8Tensor(bytes(k.n * k.h * k.w * k.c), [k.n, k.h, k.w, k.c], 0.02, k.xzp));
+  ws.setBlob('w', new Int8Tensor(bytes(k.m * k.kh * k.kw * (k.c / k.group)), [k.m, k.kh, k.kw, k.c / k.group], 0.01, k.wzp));
+  ws.setBlob('b', new Int8Tensor(Int32Array.from({ length: k.m }, () => Math.floor((r() - 0.5) * k.bias)), [k.m], 0.0002, 0));
+  ws.RunOperatorOnce(op(k.relu ? 'Int8ConvRelu' : 'Int8Conv', ['x', 'w', 'b'], ['y'], [
+    NHWC, ints('kernels', [k.kh, k.kw]), ints('strides', k.stride), ints('dilations', k.dilation), ints('pads', k.pads), i('group', k.group), ...yArgs(k.yScale, k.yzp),
+  ]));
+  return ws.FetchInt8Blob('y').data as Uint8Array;
+}
+
+function randomCase(r: () => number): ConvCase {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const kind = pick(['dense', 'dense', 'depthwise', 'grouped', 'pointwise']);
+  const group = kind === 'depthwise' ? pick([1, 3, 8, 13, 24]) : kind === 'grouped' ? pick([2, 3, 4]) : 1;
+  const cg = kind === 'depthwise' ? 1 : pick([1, 2, 3, 5, 8, 16, 17, 33]);
+  const mg = kind === 'depthwise' ? pick([1, 1, 1, 2]) : pick([1, 3, 8, 9, 16, 24, 31]);
+  const kh = kind === 'pointwise' ? 1 : pick([1, 2, 3, 5]);
+  const kw = kind === 'pointwise' ? 1 : pick([1, 3, 5]);
+  return {
+    n: pick([1, 1, 2, 3]), h: pick([1, 3, 6, 7, 11]), w: pick([1, 2, 5, 9, 13]), c: cg * group, m: mg * group, group, kh, kw,
+    stride: [pick([1, 1, 2, 3]), pick([1, 2])], dilation: [pick([1, 1, 2]), pick([1, 2])],
+    pads: [pick([0, 1, 2]), pick([0, 1]), pick([0, 1, 2]), pick([0, 2])],
+    xzp: pick([0, 1, 128, 200, 255]), wzp: pick([0, 128, 37, 255]), yzp: pick([0, 5, 128, 255]), relu: r() < 0.3,
+    yScale: pick([0.05, 0.5, 2, 30]), bias: pick([0, 1000, 2 ** 20, 2 ** 32]),
+  };
+}
+
+describe('wasm kernels equal the TypeScript reference', () => {
+  it('WebAssembly SIMD is available on this platform', () => {
+    expect(getWasmKernels()).toBeDefined();
+  });
+
+  const r = rng(20261129);
+  for (let t = 0; t < 120; t++) {
+    const k = randomCase(r);
+    const oh = Math.floor((k.h + k.pads[0] + k.pads[2] - (k.dilation[0] * (k.kh - 1) + 1)) / k.stride[0]) + 1;
+    const ow = Math.floor((k.w + k.pads[1] + k.pads[3] - (k.dilation[1] * (k.kw - 1) + 1)) / k.stride[1]) + 1;
+    if (oh < 1 || ow < 1) continue;
+    const seed = Math.floor(r() * 2 ** 31);
+    it(`Int8Conv ${describeCase(k)}`, () => {
+      const reference = runConv(k, rng(seed), { kernels: 'js' });
+      const wasm = runConv(k, rng(seed), { kernels: 'wasm' });
+      expect(wasm.length).toBe(reference.length);
+      expect(Buffer.compare(wasm, reference), 'bytes differ').toBe(0);
+    });
+  }
+});
+
+describe('WasmHeap', () => {
+  it('reuses and merges freed blocks, and refuses what the memory cannot hold', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const heap = new WasmHeap(memory, 16, 4 * 65536);
+    const a = heap.alloc(100)!;
+    const b = heap.alloc(50)!;
+    const c = heap.alloc(10)!;
+    expect([a, b, c]).toEqual([16, 128, 192]);
+    heap.release(a);
+    heap.release(b);
+    // a and b merged into one 176-byte block.
+    expect(heap.alloc(170)).toBe(16);
+    expect(heap.alloc(70000)).toBe(208);
+    expect(memory.buffer.byteLength).toBe(2 * 65536);
+    expect(heap.alloc(4 * 65536)).toBeUndefined();
+    expect(() => heap.release(12345)).toThrow(/not an allocated block/);
+  });
+});

@@ -1,0 +1,188 @@
+// WebAssembly SIMD kernels for QNNPACK-arithmetic int8 convolution and fully-connected layers.
+// Every kernel computes exactly what the TypeScript reference conv2dNhwcQ8 (ops/int8-conv.ts)
+// computes: acc = bias + Σ (x - xzp)(w - wzp), wrapped to int32 lanes, then the Q31 output stage.
+//
+// Operands live in linear memory, laid out by src/kernels/wasm-conv.ts:
+// - the input is widened once per run to int16 (x - xzp), so a padded tap can point at zeros;
+// - an indirection table holds, per output pixel and kernel tap, the byte address of that
+//   tap's input pixel (or of the zero row), as QNNPACK's indirection buffer does;
+// - weights are packed once, as int16 (w - wzp), in blocks of 8 output channels.
+// The kernels take a pixel range so that threads sharing this memory can split one op.
+import { packBytes8, requantize4, stageMask, stageMax, stageMin, stageMultiplier, stageShift, stageZeroPoint } from './q8-requantize';
+
+/** dst[i] = src[i] - zeroPoint as int16, for n bytes. */
+export function centerU8(src: usize, dst: usize, n: i32, zeroPoint: i32): void {
+  const zp = i16x8.splat(<i16>zeroPoint);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v = v128.load(src + i);
+    v128.store(dst + (i << 1), i16x8.sub(i16x8.extend_low_i8x16_u(v), zp));
+    v128.store(dst + (i << 1), i16x8.sub(i16x8.extend_high_i8x16_u(v), zp), 16);
+  }
+  for (; i < n; i++) store<i16>(dst + (i << 1), <i16>(<i32>load<u8>(src + i) - zeroPoint));
+}
+
+/**
+ * Fills the indirection table. Words at `p`: [table, input, zeroRow, n, h, w, pixelBytes,
+ * outH, outW, kernelH, kernelW, strideH, strideW, dilationH, dilationW, padTop, padLeft].
+ */
+export function buildIndirection(p: usize): void {
+  const table = load<u32>(p), input = load<u32>(p, 4), zeroRow = load<u32>(p, 8);
+  const n = load<i32>(p, 12), h = load<i32>(p, 16), w = load<i32>(p, 20), pixelBytes = load<i32>(p, 24);
+  const outH = load<i32>(p, 28), outW = load<i32>(p, 32), kernelH = load<i32>(p, 36), kernelW = load<i32>(p, 40);
+  const strideH = load<i32>(p, 44), strideW = load<i32>(p, 48), dilationH = load<i32>(p, 52), dilationW = load<i32>(p, 56);
+  const padTop = load<i32>(p, 60), padLeft = load<i32>(p, 64);
+  let entry = table;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        for (let ky = 0; ky < kernelH; ky++) {
+          const iy = oy * strideH + ky * dilationH - padTop;
+          for (let kx = 0; kx < kernelW; kx++) {
+            const ix = ox * strideW + kx * dilationW - padLeft;
+            const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+            store<u32>(entry, inside ? input + <u32>(((b * h + iy) * w + ix) * pixelBytes) : zeroRow);
+            entry += 4;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Stores the first `count` (< 8) bytes of `v`. Lane indices must be constants. */
+@inline
+function storePartial8(ptr: usize, v: v128, count: i32): void {
+  if (count > 0) store<u8>(ptr, i8x16.extract_lane_u(v, 0));
+  if (count > 1) store<u8>(ptr, i8x16.extract_lane_u(v, 1), 1);
+  if (count > 2) store<u8>(ptr, i8x16.extract_lane_u(v, 2), 2);
+  if (count > 3) store<u8>(ptr, i8x16.extract_lane_u(v, 3), 3);
+  if (count > 4) store<u8>(ptr, i8x16.extract_lane_u(v, 4), 4);
+  if (count > 5) store<u8>(ptr, i8x16.extract_lane_u(v, 5), 5);
+  if (count > 6) store<u8>(ptr, i8x16.extract_lane_u(v, 6), 6);
+}
+
+@inline
+function store8(ptr: usize, v: v128, count: i32): void {
+  if (count >= 8) v128.store64_lane(ptr, v, 0);
+  else storePartial8(ptr, v, count);
+}
+
+/**
+ * Grouped convolution (and fully connected, as a 1x1 convolution) over output pixels
+ * [pixelStart, pixelEnd). Words at `p`: [table, weights, bias, output, taps, pairs, groups,
+ * groupOutputChannels, blocks, outputChannels, groupInputBytes, <output stage: 5 words>].
+ *
+ * Weights: per (group, block of 8 output channels), per tap, per pair of input channels, 16
+ * int16 [m0c0 m0c1 m1c0 m1c1 m2c0 m2c1 m3c0 m3c1 | m4c0 ... m7c1]; an odd channel count is
+ * padded with zero weights. i32x4.dot_i16x8_s multiplies the splatted input pair by them and
+ * adds each channel's two products: exact, as |x - xzp|, |w - wzp| <= 255.
+ */
+export function q8Conv(p: usize, pixelStart: i32, pixelEnd: i32): void {
+  const table = load<u32>(p), weights = load<u32>(p, 4), bias = load<u32>(p, 8), output = load<u32>(p, 12);
+  const taps = load<i32>(p, 16), pairs = load<i32>(p, 20), groups = load<i32>(p, 24);
+  const groupOutputChannels = load<i32>(p, 28), blocks = load<i32>(p, 32), outputChannels = load<i32>(p, 36);
+  const groupInputBytes = load<i32>(p, 40);
+  const multiplier = stageMultiplier(p + 44), shift = stageShift(p + 44), zeroPoint = stageZeroPoint(p + 44);
+  const mask = stageMask(shift), min = stageMin(p + 44), max = stageMax(p + 44);
+  const blockBytes = taps * pairs * 32;
+  let px = pixelStart;
+  // Four pixels at a time: each weight vector loaded once serves four pixels.
+  for (; px + 4 <= pixelEnd; px += 4) {
+    const row0 = table + <u32>(px * taps) * 4;
+    const row1 = row0 + <u32>taps * 4, row2 = row1 + <u32>taps * 4, row3 = row2 + <u32>taps * 4;
+    for (let g = 0; g < groups; g++) {
+      const inputOffset = <u32>(g * groupInputBytes);
+      for (let blk = 0; blk < blocks; blk++) {
+        const block = g * blocks + blk;
+        let wp = weights + <u32>(block * blockBytes);
+        const b0 = v128.load(bias + <u32>block * 32), b1 = v128.load(bias + <u32>block * 32, 16);
+        let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+        for (let t = 0; t < taps; t++) {
+          let x0 = load<u32>(row0 + <u32>t * 4) + inputOffset;
+          let x1 = load<u32>(row1 + <u32>t * 4) + inputOffset;
+          let x2 = load<u32>(row2 + <u32>t * 4) + inputOffset;
+          let x3 = load<u32>(row3 + <u32>t * 4) + inputOffset;
+          for (let c = 0; c < pairs; c++) {
+            const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+            let v = v128.load32_splat(x0);
+            a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w0));
+            a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w1));
+            v = v128.load32_splat(x1);
+            a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0));
+            a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1));
+            v = v128.load32_splat(x2);
+            a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0));
+            a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1));
+            v = v128.load32_splat(x3);
+            a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0));
+            a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1));
+            wp += 32;
+            x0 += 4; x1 += 4; x2 += 4; x3 += 4;
+          }
+        }
+        const count = groupOutputChannels - blk * 8;
+        const out0 = output + <u32>(px * outputChannels + g * groupOutputChannels + blk * 8);
+        const stride = <u32>outputChannels;
+        store8(out0, packBytes8(requantize4(a00, multiplier, mask, shift, zeroPoint), requantize4(a01, multiplier, mask, shift, zeroPoint), min, max), count);
+        store8(out0 + stride, packBytes8(requantize4(a10, multiplier, mask, shift, zeroPoint), requantize4(a11, multiplier, mask, shift, zeroPoint), min, max), count);
+        store8(out0 + stride * 2, packBytes8(requantize4(a20, multiplier, mask, shift, zeroPoint), requantize4(a21, multiplier, mask, shift, zeroPoint), min, max), count);
+        store8(out0 + stride * 3, packBytes8(requantize4(a30, multiplier, mask, shift, zeroPoint), requantize4(a31, multiplier, mask, shift, zeroPoint), min, max), count);
+      }
+    }
+  }
+  // The remaining pixels one at a time.
+  for (; px < pixelEnd; px++) {
+    const row = table + <u32>(px * taps) * 4;
+    for (let g = 0; g < groups; g++) {
+      const inputOffset = <u32>(g * groupInputBytes);
+      for (let blk = 0; blk < blocks; blk++) {
+        const block = g * blocks + blk;
+        let wp = weights + <u32>(block * blockBytes);
+        let a0 = v128.load(bias + <u32>block * 32), a1 = v128.load(bias + <u32>block * 32, 16);
+        for (let t = 0; t < taps; t++) {
+          let x = load<u32>(row + <u32>t * 4) + inputOffset;
+          for (let c = 0; c < pairs; c++) {
+            const v = v128.load32_splat(x);
+            a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, v128.load(wp)));
+            a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, v128.load(wp, 16)));
+            wp += 32;
+            x += 4;
+          }
+        }
+        const out0 = output + <u32>(px * outputChannels + g * groupOutputChannels + blk * 8);
+        store8(out0, packBytes8(requantize4(a0, multiplier, mask, shift, zeroPoint), requantize4(a1, multiplier, mask, shift, zeroPoint), min, max), groupOutputChannels - blk * 8);
+      }
+    }
+  }
+}
+
+/**
+ * Depthwise convolution (one input and one output channel per group) over output pixels
+ * [pixelStart, pixelEnd). Words at `p`: [table, weights, bias, output, taps, channels, blocks,
+ * <output stage: 5 words>]. Weights: per tap, the channels as int16 padded to a multiple of 8.
+ */
+export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void {
+  const table = load<u32>(p), weights = load<u32>(p, 4), bias = load<u32>(p, 8), output = load<u32>(p, 12);
+  const taps = load<i32>(p, 16), channels = load<i32>(p, 20), blocks = load<i32>(p, 24);
+  const multiplier = stageMultiplier(p + 28), shift = stageShift(p + 28), zeroPoint = stageZeroPoint(p + 28);
+  const mask = stageMask(shift), min = stageMin(p + 28), max = stageMax(p + 28);
+  const tapBytes = <u32>blocks * 16;
+  for (let px = pixelStart; px < pixelEnd; px++) {
+    const row = table + <u32>(px * taps) * 4;
+    const out = output + <u32>(px * channels);
+    for (let blk = 0; blk < blocks; blk++) {
+      const offset = <u32>blk * 16;
+      let a0 = v128.load(bias + offset * 2), a1 = v128.load(bias + offset * 2, 16);
+      let wp = weights + offset;
+      for (let t = 0; t < taps; t++) {
+        const x = v128.load(load<u32>(row + <u32>t * 4) + offset);
+        const w = v128.load(wp);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w));
+        a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        wp += tapBytes;
+      }
+      store8(out + offset / 2, packBytes8(requantize4(a0, multiplier, mask, shift, zeroPoint), requantize4(a1, multiplier, mask, shift, zeroPoint), min, max), channels - blk * 8);
+    }
+  }
+}
