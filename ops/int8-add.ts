@@ -8,6 +8,7 @@ import { addQuantization, addVectors, type AddQuantization } from '../src/quant/
 import { f32 } from '../src/quant/float32.js';
 import { reluLowerBound } from '../src/quant/quantize.js';
 import { Int8Tensor, checkAllocation, shapeString } from '../src/tensor.js';
+import { addVectorsWasm } from '../src/kernels/wasm-add.js';
 
 /** Reference kernel: QNNPACK's q8vadd over the flattened tensors. Kept separate so a faster one can replace it. */
 export function int8AddKernel(q: AddQuantization, a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -65,7 +66,8 @@ function int8AddSpec(type: string, relu: boolean, alias: boolean): OperatorSpec 
           const aData = io.int8(0, 'uint8').data as Uint8Array;
           const bData = io.int8(1, 'uint8').data as Uint8Array;
           checkAllocation('uint8', a.dims, io.options.maxTensorBytes);
-          io.setOutput(0, new Int8Tensor(int8AddKernel(plan, aData, bData), a.dims, yScale, yZeroPoint));
+          const y = (io.options.kernels === 'wasm' ? addVectorsWasm(plan, aData, bData, io.options.threads) : undefined) ?? int8AddKernel(plan, aData, bData);
+          io.setOutput(0, new Int8Tensor(y, a.dims, yScale, yZeroPoint));
         },
       };
     },

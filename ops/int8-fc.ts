@@ -7,6 +7,8 @@ import { q31Requantization } from '../src/quant/q31-requantize.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
 import { centeredWeights, dotQ8, q8OutputStage, requantizeToUint8, type Q8OutputStage } from './q8-gemm.js';
 import { int8OutputQparams } from './int8-qparams.js';
+import type { ConvPlan, ConvWindow } from './int8-conv.js';
+import { conv2dNhwcQ8Wasm } from '../src/kernels/wasm-conv.js';
 
 /** What qnnp_create_fully_connected_nc_q8 freezes on the op's first run. */
 export interface FcPlan {
@@ -37,6 +39,23 @@ export function fullyConnectedQ8(plan: FcPlan, x: Uint8Array, batch: number): Ui
   }
   return y;
 }
+
+/** A fully connected layer is a 1x1 convolution whose pixels are the rows of X. */
+function fcAsConvPlan(plan: FcPlan): ConvPlan {
+  return {
+    groups: 1,
+    groupInputChannels: plan.inputChannels,
+    groupOutputChannels: plan.outputChannels,
+    kernelH: 1,
+    kernelW: 1,
+    weights: plan.weights,
+    bias: plan.bias,
+    inputZeroPoint: plan.inputZeroPoint,
+    output: plan.output,
+  };
+}
+
+const POINTWISE: ConvWindow = { strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 };
 
 function createFcPlan(io: OpIO, x: Int8Tensor, w: Int8Tensor, b: Int8Tensor, k: number, n: number, yScale: number, yZeroPoint: number): FcPlan {
   // The wrapper reads W and B as uint8 / int32 only here, when it creates the QNNPACK operator.
@@ -69,6 +88,8 @@ const int8FcSpec: OperatorSpec = {
   create({ args }) {
     // Int8FC ignores `axis` and `axis_w`: K is always X.size_from_dim(1).
     let plan: FcPlan | undefined;
+    // The same plan seen as a 1x1 convolution over M pixels, for the wasm kernels.
+    let asConv: ConvPlan | undefined;
     return {
       run(io) {
         const x = io.int8(0);
@@ -110,7 +131,13 @@ const int8FcSpec: OperatorSpec = {
           );
         }
         // M = 0: QNNPACK's setup accepts batch 0 and the run does nothing.
-        const y = fullyConnectedQ8(plan, xq.data as Uint8Array, m);
+        const xData = xq.data as Uint8Array;
+        let y: Uint8Array | undefined;
+        if (io.options.kernels === 'wasm') {
+          asConv ??= fcAsConvPlan(plan);
+          y = conv2dNhwcQ8Wasm(asConv, POINTWISE, xData, m, 1, 1, 1, 1, io.options.threads);
+        }
+        y ??= fullyConnectedQ8(plan, xData, m);
         io.setOutput(0, new Int8Tensor(y, outDims, yScale, yZeroPoint));
       },
     };

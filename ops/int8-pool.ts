@@ -22,6 +22,7 @@ import { reluLowerBound } from '../src/quant/quantize.js';
 import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
 import { checkPassThroughQparams } from './int8-qparams.js';
 import { CONV_POOL_ARG_KINDS, checkConvPoolKernel, convPoolGeometry, parseConvPoolArgs, type Conv2dGeometry, type ConvPoolArgs } from './conv-pool-args.js';
+import { maxPool2dNhwcU8Wasm } from '../src/kernels/wasm-pool.js';
 
 // ---------------------------------------------------------------------------------------------
 // Kernels
@@ -288,7 +289,10 @@ function int8MaxPoolSpec(type: string, relu: boolean): OperatorSpec {
           const xq = io.int8(0, 'uint8');
           checkFrozenWindow(io, 'Max Pooling', plan.window, plan.channels, h, w, c, geo);
           // Batch 0: QNNPACK's setup accepts it and the run writes nothing.
-          const y = maxPool2dNhwcU8(plan, xq.data as Uint8Array, n, h, w, geo.outH, geo.outW);
+          const xData = xq.data as Uint8Array;
+          const y =
+            (io.options.kernels === 'wasm' ? maxPool2dNhwcU8Wasm(plan, xData, n, h, w, geo.outH, geo.outW, io.options.threads) : undefined) ??
+            maxPool2dNhwcU8(plan, xData, n, h, w, geo.outH, geo.outW);
           io.setOutput(0, new Int8Tensor(y, [n, geo.outH, geo.outW, c], x.scale, x.zeroPoint));
         },
       };

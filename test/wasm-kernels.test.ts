@@ -70,6 +70,73 @@ describe('wasm kernels equal the TypeScript reference', () => {
   }
 });
 
+function runFc(m: number, k: number, n: number, zps: [number, number, number], seed: number, options: WorkspaceOptions): Uint8Array {
+  const r = rng(seed);
+  const bytes = (count: number) => Uint8Array.from({ length: count }, () => Math.floor(r() * 256));
+  const ws = new Workspace(options);
+  ws.setBlob('x', new Int8Tensor(bytes(m * k), [m, k], 0.02, zps[0]));
+  ws.setBlob('w', new Int8Tensor(bytes(n * k), [n, k], 0.01, zps[1]));
+  ws.setBlob('b', new Int8Tensor(Int32Array.from({ length: n }, () => Math.floor((r() - 0.5) * 2 ** 20)), [n], 0.0002, 0));
+  ws.RunOperatorOnce(op('Int8FC', ['x', 'w', 'b'], ['y'], yArgs(0.3, zps[2])));
+  return ws.FetchInt8Blob('y').data as Uint8Array;
+}
+
+describe('wasm Int8FC equals the TypeScript reference', () => {
+  const r = rng(7);
+  for (let t = 0; t < 30; t++) {
+    const [m, k, n] = [Math.floor(r() * 10), 1 + Math.floor(r() * 70), 1 + Math.floor(r() * 40)];
+    const zps: [number, number, number] = [Math.floor(r() * 256), Math.floor(r() * 256), Math.floor(r() * 256)];
+    const seed = Math.floor(r() * 2 ** 31);
+    it(`Int8FC x=[${m},${k}] w=[${n},${k}] zp=${zps}`, () => {
+      const reference = runFc(m, k, n, zps, seed, { kernels: 'js' });
+      const wasm = runFc(m, k, n, zps, seed, { kernels: 'wasm' });
+      expect(Buffer.compare(wasm, reference), 'bytes differ').toBe(0);
+    });
+  }
+});
+
+describe('wasm Int8Add and Int8MaxPool equal the TypeScript reference', () => {
+  const r = rng(11);
+  for (let t = 0; t < 30; t++) {
+    const size = [0, 1, 15, 16, 17, 100, 1000, 4099][t % 8]!;
+    const scales = [0.01 + r(), 0.01 + r(), 0.05 + r()];
+    const zps = [Math.floor(r() * 256), Math.floor(r() * 256), Math.floor(r() * 256)];
+    const type = r() < 0.5 ? 'Int8AddRelu' : 'Int8Add';
+    const seed = Math.floor(r() * 2 ** 31);
+    it(`${type} n=${size} scales=${scales.map((v) => v.toFixed(3))} zp=${zps}`, () => {
+      const run = (options: WorkspaceOptions) => {
+        const g = rng(seed);
+        const bytes = () => Uint8Array.from({ length: size }, () => Math.floor(g() * 256));
+        const ws = new Workspace(options);
+        ws.setBlob('a', new Int8Tensor(bytes(), [size], scales[0]!, zps[0]!));
+        ws.setBlob('b', new Int8Tensor(bytes(), [size], scales[1]!, zps[1]!));
+        ws.RunOperatorOnce(op(type, ['a', 'b'], ['y'], yArgs(scales[2]!, zps[2]!)));
+        return ws.FetchInt8Blob('y').data as Uint8Array;
+      };
+      expect(Buffer.compare(run({ kernels: 'wasm' }), run({ kernels: 'js' })), 'bytes differ').toBe(0);
+    });
+  }
+  for (let t = 0; t < 30; t++) {
+    const [n, h, w, c] = [1 + Math.floor(r() * 2), 1 + Math.floor(r() * 12), 1 + Math.floor(r() * 12), [1, 3, 16, 17, 40][t % 5]!];
+    const [kh, kw, s0, s1] = [2 + Math.floor(r() * 2), 1 + Math.floor(r() * 3), 1 + Math.floor(r() * 2), 1 + Math.floor(r() * 2)];
+    const pads = [Math.floor(r() * kh), Math.floor(r() * kw), Math.floor(r() * kh), Math.floor(r() * kw)];
+    const type = r() < 0.3 ? 'Int8MaxPoolRelu' : 'Int8MaxPool';
+    const zp = Math.floor(r() * 256);
+    const seed = Math.floor(r() * 2 ** 31);
+    if (h + pads[0]! + pads[2]! < kh || w + pads[1]! + pads[3]! < kw) continue;
+    it(`${type} x=[${n},${h},${w},${c}] k=${kh}x${kw} s=${s0},${s1} p=${pads} zp=${zp}`, () => {
+      const run = (options: WorkspaceOptions) => {
+        const g = rng(seed);
+        const ws = new Workspace(options);
+        ws.setBlob('x', new Int8Tensor(Uint8Array.from({ length: n * h * w * c }, () => Math.floor(g() * 256)), [n, h, w, c], 0.1, zp));
+        ws.RunOperatorOnce(op(type, ['x'], ['y'], [NHWC, ints('kernels', [kh, kw]), ints('strides', [s0, s1]), ints('pads', pads), ...yArgs(0.1, zp)]));
+        return ws.FetchInt8Blob('y').data as Uint8Array;
+      };
+      expect(Buffer.compare(run({ kernels: 'wasm' }), run({ kernels: 'js' })), 'bytes differ').toBe(0);
+    });
+  }
+});
+
 describe('WasmHeap', () => {
   it('reuses and merges freed blocks, and refuses what the memory cannot hold', () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });

@@ -103,7 +103,38 @@ export function q8Conv(p: usize, pixelStart: i32, pixelEnd: i32): void {
           let x1 = load<u32>(row1 + <u32>t * 4) + inputOffset;
           let x2 = load<u32>(row2 + <u32>t * 4) + inputOffset;
           let x3 = load<u32>(row3 + <u32>t * 4) + inputOffset;
-          for (let c = 0; c < pairs; c++) {
+          let c = 0;
+          // Two channel pairs per step: fewer address updates per dot product.
+          for (; c + 2 <= pairs; c += 2) {
+            const w0 = v128.load(wp), w1 = v128.load(wp, 16), w2 = v128.load(wp, 32), w3 = v128.load(wp, 48);
+            let v = v128.load32_splat(x0);
+            a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w0));
+            a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w1));
+            v = v128.load32_splat(x0, 4);
+            a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w2));
+            a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w3));
+            v = v128.load32_splat(x1);
+            a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0));
+            a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1));
+            v = v128.load32_splat(x1, 4);
+            a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w2));
+            a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w3));
+            v = v128.load32_splat(x2);
+            a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0));
+            a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1));
+            v = v128.load32_splat(x2, 4);
+            a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w2));
+            a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w3));
+            v = v128.load32_splat(x3);
+            a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0));
+            a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1));
+            v = v128.load32_splat(x3, 4);
+            a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w2));
+            a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w3));
+            wp += 64;
+            x0 += 8; x1 += 8; x2 += 8; x3 += 8;
+          }
+          if (c < pairs) {
             const w0 = v128.load(wp), w1 = v128.load(wp, 16);
             let v = v128.load32_splat(x0);
             a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w0));
@@ -118,7 +149,6 @@ export function q8Conv(p: usize, pixelStart: i32, pixelEnd: i32): void {
             a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0));
             a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1));
             wp += 32;
-            x0 += 4; x1 += 4; x2 += 4; x3 += 4;
           }
         }
         const count = groupOutputChannels - blk * 8;
@@ -161,6 +191,7 @@ export function q8Conv(p: usize, pixelStart: i32, pixelEnd: i32): void {
  * Depthwise convolution (one input and one output channel per group) over output pixels
  * [pixelStart, pixelEnd). Words at `p`: [table, weights, bias, output, taps, channels, blocks,
  * <output stage: 5 words>]. Weights: per tap, the channels as int16 padded to a multiple of 8.
+ * 3x3 kernels, the common case, keep their nine input addresses in locals.
  */
 export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void {
   const table = load<u32>(p), weights = load<u32>(p, 4), bias = load<u32>(p, 8), output = load<u32>(p, 12);
@@ -171,6 +202,36 @@ export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void 
   for (let px = pixelStart; px < pixelEnd; px++) {
     const row = table + <u32>(px * taps) * 4;
     const out = output + <u32>(px * channels);
+    if (taps == 9) {
+      const i0 = load<u32>(row), i1 = load<u32>(row, 4), i2 = load<u32>(row, 8);
+      const i3 = load<u32>(row, 12), i4 = load<u32>(row, 16), i5 = load<u32>(row, 20);
+      const i6 = load<u32>(row, 24), i7 = load<u32>(row, 28), i8 = load<u32>(row, 32);
+      for (let blk = 0; blk < blocks; blk++) {
+        const offset = <u32>blk * 16;
+        const wp = weights + offset;
+        let a0 = v128.load(bias + offset * 2), a1 = v128.load(bias + offset * 2, 16);
+        let x = v128.load(i0 + offset), w = v128.load(wp);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        x = v128.load(i1 + offset); w = v128.load(wp + tapBytes);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        x = v128.load(i2 + offset); w = v128.load(wp + tapBytes * 2);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        x = v128.load(i3 + offset); w = v128.load(wp + tapBytes * 3);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        x = v128.load(i4 + offset); w = v128.load(wp + tapBytes * 4);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        x = v128.load(i5 + offset); w = v128.load(wp + tapBytes * 5);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        x = v128.load(i6 + offset); w = v128.load(wp + tapBytes * 6);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        x = v128.load(i7 + offset); w = v128.load(wp + tapBytes * 7);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        x = v128.load(i8 + offset); w = v128.load(wp + tapBytes * 8);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        store8(out + offset / 2, packBytes8(requantize4(a0, multiplier, mask, shift, zeroPoint), requantize4(a1, multiplier, mask, shift, zeroPoint), min, max), channels - blk * 8);
+      }
+      continue;
+    }
     for (let blk = 0; blk < blocks; blk++) {
       const offset = <u32>blk * 16;
       let a0 = v128.load(bias + offset * 2), a1 = v128.load(bias + offset * 2, 16);

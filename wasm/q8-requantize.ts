@@ -16,10 +16,12 @@
 /** Four accumulators to four values before clamping (zero point added). */
 @inline
 export function requantize4(acc: v128, multiplier: v128, mask: v128, shift: i32, zeroPoint: v128): v128 {
+  // floor((p + 2^30) / 2^31) is the high word of 2p + 2^31 (|p| < 2^62, so no overflow): a
+  // 64-bit left shift and a shuffle, where a 64-bit arithmetic right shift is slow on x86.
   const round = i64x2.splat(<i64>1 << 30);
-  const lo = i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(acc, multiplier), round), 31);
-  const hi = i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(acc, multiplier), round), 31);
-  const q = i32x4.shuffle(lo, hi, 0, 2, 4, 6);
+  const lo = i64x2.shl(i64x2.add(i64x2.extmul_low_i32x4_s(acc, multiplier), round), 1);
+  const hi = i64x2.shl(i64x2.add(i64x2.extmul_high_i32x4_s(acc, multiplier), round), 1);
+  const q = i32x4.shuffle(lo, hi, 1, 3, 5, 7);
   // remainder = (q & mask) - (q < 0 ? 1 : 0); q >> 31 is -1 for negative q.
   const remainder = i32x4.add(v128.and(q, mask), i32x4.shr_s(q, 31));
   // The threshold is mask >> 1; gt_s gives -1 where the remainder is above it, so

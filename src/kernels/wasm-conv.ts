@@ -3,7 +3,7 @@
 // table and runs the kernel over output pixels, split across threads when a pool is attached.
 // Bytes are identical to conv2dNhwcQ8's (test/wasm-kernels.test.ts runs both).
 import type { ConvPlan, ConvWindow } from '../../ops/int8-conv.js';
-import { getWasmKernels, type WasmKernels } from './wasm-module.js';
+import { allocAll, getWasmKernels, type WasmKernels } from './wasm-module.js';
 import { runRange } from './thread-pool.js';
 
 interface PackedConv {
@@ -71,20 +71,6 @@ function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
   const packed = { depthwise, weights: wPtr, bias: bPtr, blocks, pairs };
   releaseWeights.register(plan, { k, ptrs: [wPtr, bPtr] });
   return packed;
-}
-
-/** Allocates every block or none. */
-function allocAll(k: WasmKernels, sizes: number[]): number[] | undefined {
-  const ptrs: number[] = [];
-  for (const size of sizes) {
-    const p = k.heap.alloc(size);
-    if (p === undefined) {
-      for (const q of ptrs) k.heap.release(q);
-      return undefined;
-    }
-    ptrs.push(p);
-  }
-  return ptrs;
 }
 
 /**

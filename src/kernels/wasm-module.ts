@@ -12,10 +12,12 @@ export interface KernelExports {
   buildIndirection(params: number): void;
   q8Conv(params: number, pixelStart: number, pixelEnd: number): void;
   q8DepthwiseConv(params: number, pixelStart: number, pixelEnd: number): void;
+  q8Add(params: number, start: number, end: number): void;
+  u8MaxPool(params: number, pixelStart: number, pixelEnd: number): void;
 }
 
 /** A kernel that splits over a range of work items, callable from any thread. */
-export type RangeKernel = 'q8Conv' | 'q8DepthwiseConv';
+export type RangeKernel = 'q8Conv' | 'q8DepthwiseConv' | 'q8Add' | 'u8MaxPool';
 
 export interface WasmKernels {
   readonly module: WebAssembly.Module;
@@ -107,4 +109,18 @@ export function initWasmKernels(): Promise<boolean> {
 /** Why the wasm kernels are not in use, if they are not. */
 export function wasmKernelsFailure(): unknown {
   return failure;
+}
+
+/** Allocates every block or none. */
+export function allocAll(k: WasmKernels, sizes: number[]): number[] | undefined {
+  const ptrs: number[] = [];
+  for (const size of sizes) {
+    const p = k.heap.alloc(size);
+    if (p === undefined) {
+      for (const q of ptrs) k.heap.release(q);
+      return undefined;
+    }
+    ptrs.push(p);
+  }
+  return ptrs;
 }

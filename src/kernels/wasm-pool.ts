@@ -1,0 +1,26 @@
+// Int8MaxPool on the WebAssembly SIMD kernel (wasm/u8-maxpool.ts); same bytes as maxPool2dNhwcU8.
+import type { MaxPoolPlan } from '../../ops/int8-pool.js';
+import { runRange } from './thread-pool.js';
+import { allocAll, getWasmKernels } from './wasm-module.js';
+
+/** Max pooling on the wasm kernel, or undefined when it is unavailable or its memory is full. */
+export function maxPool2dNhwcU8Wasm(plan: MaxPoolPlan, x: Uint8Array, n: number, h: number, w: number, outH: number, outW: number, threads: number): Uint8Array | undefined {
+  const k = getWasmKernels();
+  if (!k) return undefined;
+  const c = plan.channels;
+  const inputBytes = n * h * w * c;
+  const pixels = n * outH * outW;
+  const ptrs = allocAll(k, [inputBytes, pixels * c, 64]);
+  if (!ptrs) return undefined;
+  const [input, output, params] = ptrs as [number, number, number];
+  try {
+    const { buffer } = k.memory;
+    const { kernelH, kernelW, strideH, strideW, padTop, padLeft } = plan.window;
+    new Uint8Array(buffer, input, inputBytes).set(x.subarray(0, inputBytes));
+    new Int32Array(buffer, params, 15).set([input, output, h, w, c, outH, outW, kernelH, kernelW, strideH, strideW, padTop, padLeft, plan.outputMin, plan.outputMax]);
+    runRange(k, 'u8MaxPool', params, pixels, kernelH * kernelW * c, threads);
+    return new Uint8Array(k.memory.buffer, output, pixels * c).slice();
+  } finally {
+    for (const p of ptrs) k.heap.release(p);
+  }
+}
