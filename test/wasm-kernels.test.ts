@@ -8,7 +8,7 @@ import { getWasmKernels } from '../src/kernels/wasm-module.js';
 import { WasmHeap } from '../src/kernels/wasm-heap.js';
 import { Int8Tensor } from '../src/tensor.js';
 import { Workspace, type WorkspaceOptions } from '../src/workspace.js';
-import { i, ints, NHWC, op, rng, yArgs } from './helpers.js';
+import { i, ints, net, NHWC, op, rng, yArgs } from './helpers.js';
 
 interface ConvCase {
   n: number; h: number; w: number; c: number; m: number; group: number;
@@ -80,6 +80,31 @@ function runFc(m: number, k: number, n: number, zps: [number, number, number], s
   ws.RunOperatorOnce(op('Int8FC', ['x', 'w', 'b'], ['y'], yArgs(0.3, zps[2])));
   return ws.FetchInt8Blob('y').data as Uint8Array;
 }
+
+describe('a created wasm conv keeps its indirection table only while the input shape holds', () => {
+  for (const group of [1, 8]) {
+    it(`Int8Conv g=${group} run on [1,9,9,8], [2,5,7,8], then [1,9,9,8] again`, () => {
+      const r = rng(3 + group);
+      const bytes = (count: number) => Uint8Array.from({ length: count }, () => Math.floor(r() * 256));
+      const weights = new Int8Tensor(bytes(8 * 9 * (8 / group)), [8, 3, 3, 8 / group], 0.01, 120);
+      const bias = new Int8Tensor(Int32Array.from({ length: 8 }, () => Math.floor((r() - 0.5) * 5000)), [8], 1, 0);
+      const inputs = [[1, 9, 9, 8], [2, 5, 7, 8], [1, 9, 9, 8]].map((dims) => new Int8Tensor(bytes(dims.reduce((a, b) => a * b)), dims, 0.02, 100));
+      const outputs = (['js', 'wasm'] as const).map((kernels) => {
+        const ws = new Workspace({ kernels });
+        ws.setBlob('w', weights);
+        ws.setBlob('b', bias);
+        ws.setBlob('x', inputs[0]!);
+        ws.CreateNet(net('n', [op('Int8Conv', ['x', 'w', 'b'], ['y'], [NHWC, i('kernel', 3), i('pad', 1), i('group', group), ...yArgs(0.3, 128)])]));
+        return inputs.map((x) => {
+          ws.setBlob('x', x);
+          ws.RunNet('n');
+          return ws.FetchInt8Blob('y').data as Uint8Array;
+        });
+      });
+      for (let run = 0; run < 3; run++) expect(Buffer.compare(outputs[1]![run]!, outputs[0]![run]!), `run ${run}`).toBe(0);
+    });
+  }
+});
 
 describe('wasm Int8FC equals the TypeScript reference', () => {
   const r = rng(7);

@@ -4,8 +4,9 @@
 //
 // Operands live in linear memory, laid out by src/kernels/wasm-conv.ts:
 // - the input is widened once per run to int16 (x - xzp), so a padded tap can point at zeros;
-// - an indirection table holds, per output pixel and kernel tap, the byte address of that
-//   tap's input pixel (or of the zero row), as QNNPACK's indirection buffer does;
+// - an indirection table holds, per output pixel and kernel tap, the byte offset from the input
+//   block of that tap's input pixel (or of the zero row after it), as QNNPACK's indirection
+//   buffer does; offsets rather than addresses let an op keep its table from run to run;
 // - weights are packed once, as int16 (w - wzp), in blocks of 8 output channels.
 // The kernels take a pixel range so that threads sharing this memory can split one op.
 import { packBytes8, requantize4, stageMask, stageMax, stageMin, stageMultiplier, stageShift, stageZeroPoint } from './q8-requantize';
@@ -23,7 +24,8 @@ export function centerU8(src: usize, dst: usize, n: i32, zeroPoint: i32): void {
 }
 
 /**
- * Fills the indirection table. Words at `p`: [table, input, zeroRow, n, h, w, pixelBytes,
+ * Fills the indirection table with input + byte offset of each tap's pixel, or zeroRow for a tap
+ * in the padding. Words at `p`: [table, input, zeroRow, n, h, w, pixelBytes,
  * outH, outW, kernelH, kernelW, strideH, strideW, dilationH, dilationW, padTop, padLeft].
  */
 export function buildIndirection(p: usize): void {
@@ -71,7 +73,7 @@ function store8(ptr: usize, v: v128, count: i32): void {
 /**
  * Grouped convolution (and fully connected, as a 1x1 convolution) over output pixels
  * [pixelStart, pixelEnd). Words at `p`: [table, weights, bias, output, taps, pairs, groups,
- * groupOutputChannels, blocks, outputChannels, groupInputBytes, <output stage: 5 words>].
+ * groupOutputChannels, blocks, outputChannels, groupInputBytes, <output stage: 5 words>, input].
  *
  * Weights: per (group, block of 8 output channels), per tap, per pair of input channels, 16
  * int16 [m0c0 m0c1 m1c0 m1c1 m2c0 m2c1 m3c0 m3c1 | m4c0 ... m7c1]; an odd channel count is
@@ -82,7 +84,7 @@ export function q8Conv(p: usize, pixelStart: i32, pixelEnd: i32): void {
   const table = load<u32>(p), weights = load<u32>(p, 4), bias = load<u32>(p, 8), output = load<u32>(p, 12);
   const taps = load<i32>(p, 16), pairs = load<i32>(p, 20), groups = load<i32>(p, 24);
   const groupOutputChannels = load<i32>(p, 28), blocks = load<i32>(p, 32), outputChannels = load<i32>(p, 36);
-  const groupInputBytes = load<i32>(p, 40);
+  const groupInputBytes = load<i32>(p, 40), input = load<u32>(p, 64);
   const multiplier = stageMultiplier(p + 44), shift = stageShift(p + 44), zeroPoint = stageZeroPoint(p + 44);
   const mask = stageMask(shift), min = stageMin(p + 44), max = stageMax(p + 44);
   const blockBytes = taps * pairs * 32;
@@ -92,7 +94,7 @@ export function q8Conv(p: usize, pixelStart: i32, pixelEnd: i32): void {
     const row0 = table + <u32>(px * taps) * 4;
     const row1 = row0 + <u32>taps * 4, row2 = row1 + <u32>taps * 4, row3 = row2 + <u32>taps * 4;
     for (let g = 0; g < groups; g++) {
-      const inputOffset = <u32>(g * groupInputBytes);
+      const inputOffset = input + <u32>(g * groupInputBytes);
       for (let blk = 0; blk < blocks; blk++) {
         const block = g * blocks + blk;
         let wp = weights + <u32>(block * blockBytes);
@@ -165,7 +167,7 @@ export function q8Conv(p: usize, pixelStart: i32, pixelEnd: i32): void {
   for (; px < pixelEnd; px++) {
     const row = table + <u32>(px * taps) * 4;
     for (let g = 0; g < groups; g++) {
-      const inputOffset = <u32>(g * groupInputBytes);
+      const inputOffset = input + <u32>(g * groupInputBytes);
       for (let blk = 0; blk < blocks; blk++) {
         const block = g * blocks + blk;
         let wp = weights + <u32>(block * blockBytes);
@@ -187,47 +189,62 @@ export function q8Conv(p: usize, pixelStart: i32, pixelEnd: i32): void {
   }
 }
 
+/** Channels 0-3 of two taps interleaved, [a0 b0 a1 b1 a2 b2 a3 b3], for a dot with a tap pair. */
+@inline
+function interleaveLow(a: v128, b: v128): v128 {
+  return i16x8.shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
+}
+
+/** Channels 4-7 of two taps interleaved. */
+@inline
+function interleaveHigh(a: v128, b: v128): v128 {
+  return i16x8.shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
+}
+
 /**
  * Depthwise convolution (one input and one output channel per group) over output pixels
  * [pixelStart, pixelEnd). Words at `p`: [table, weights, bias, output, taps, channels, blocks,
- * <output stage: 5 words>]. Weights: per tap, the channels as int16 padded to a multiple of 8.
- * 3x3 kernels, the common case, keep their nine input addresses in locals.
+ * <output stage: 5 words>, input].
+ *
+ * Taps are taken in pairs so that i32x4.dot_i16x8_s adds both products of a channel at once:
+ * per (tap pair, block of 8 channels) the weights hold [t0c0 t1c0 t0c1 t1c1 t0c2 t1c2 t0c3 t1c3 |
+ * t0c4 ... t1c7]; an odd last tap follows, per block, as 8 plain int16 weights. 3x3 kernels, the
+ * common case, keep their nine input addresses in locals.
  */
 export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void {
   const table = load<u32>(p), weights = load<u32>(p, 4), bias = load<u32>(p, 8), output = load<u32>(p, 12);
-  const taps = load<i32>(p, 16), channels = load<i32>(p, 20), blocks = load<i32>(p, 24);
+  const taps = load<i32>(p, 16), channels = load<i32>(p, 20), blocks = load<i32>(p, 24), input = load<u32>(p, 48);
   const multiplier = stageMultiplier(p + 28), shift = stageShift(p + 28), zeroPoint = stageZeroPoint(p + 28);
   const mask = stageMask(shift), min = stageMin(p + 28), max = stageMax(p + 28);
-  const tapBytes = <u32>blocks * 16;
+  const pairs = taps >> 1;
+  const pairBytes = <u32>blocks * 32;
+  const lastTap = weights + <u32>pairs * pairBytes;
   for (let px = pixelStart; px < pixelEnd; px++) {
     const row = table + <u32>(px * taps) * 4;
     const out = output + <u32>(px * channels);
     if (taps == 9) {
-      const i0 = load<u32>(row), i1 = load<u32>(row, 4), i2 = load<u32>(row, 8);
-      const i3 = load<u32>(row, 12), i4 = load<u32>(row, 16), i5 = load<u32>(row, 20);
-      const i6 = load<u32>(row, 24), i7 = load<u32>(row, 28), i8 = load<u32>(row, 32);
+      const i0 = input + load<u32>(row), i1 = input + load<u32>(row, 4), i2 = input + load<u32>(row, 8);
+      const i3 = input + load<u32>(row, 12), i4 = input + load<u32>(row, 16), i5 = input + load<u32>(row, 20);
+      const i6 = input + load<u32>(row, 24), i7 = input + load<u32>(row, 28), i8 = input + load<u32>(row, 32);
       for (let blk = 0; blk < blocks; blk++) {
         const offset = <u32>blk * 16;
-        const wp = weights + offset;
+        const wp = weights + offset * 2;
         let a0 = v128.load(bias + offset * 2), a1 = v128.load(bias + offset * 2, 16);
-        let x = v128.load(i0 + offset), w = v128.load(wp);
-        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
-        x = v128.load(i1 + offset); w = v128.load(wp + tapBytes);
-        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
-        x = v128.load(i2 + offset); w = v128.load(wp + tapBytes * 2);
-        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
-        x = v128.load(i3 + offset); w = v128.load(wp + tapBytes * 3);
-        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
-        x = v128.load(i4 + offset); w = v128.load(wp + tapBytes * 4);
-        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
-        x = v128.load(i5 + offset); w = v128.load(wp + tapBytes * 5);
-        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
-        x = v128.load(i6 + offset); w = v128.load(wp + tapBytes * 6);
-        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
-        x = v128.load(i7 + offset); w = v128.load(wp + tapBytes * 7);
-        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
-        x = v128.load(i8 + offset); w = v128.load(wp + tapBytes * 8);
-        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w)); a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        let xa = v128.load(i0 + offset), xb = v128.load(i1 + offset);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp, 16)));
+        xa = v128.load(i2 + offset); xb = v128.load(i3 + offset);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp + pairBytes)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp + pairBytes, 16)));
+        xa = v128.load(i4 + offset); xb = v128.load(i5 + offset);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp + pairBytes * 2)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp + pairBytes * 2, 16)));
+        xa = v128.load(i6 + offset); xb = v128.load(i7 + offset);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp + pairBytes * 3)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp + pairBytes * 3, 16)));
+        const x = v128.load(i8 + offset), w = v128.load(lastTap + offset);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w));
+        a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
         store8(out + offset / 2, packBytes8(requantize4(a0, multiplier, mask, shift, zeroPoint), requantize4(a1, multiplier, mask, shift, zeroPoint), min, max), channels - blk * 8);
       }
       continue;
@@ -235,13 +252,19 @@ export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void 
     for (let blk = 0; blk < blocks; blk++) {
       const offset = <u32>blk * 16;
       let a0 = v128.load(bias + offset * 2), a1 = v128.load(bias + offset * 2, 16);
-      let wp = weights + offset;
-      for (let t = 0; t < taps; t++) {
-        const x = v128.load(load<u32>(row + <u32>t * 4) + offset);
-        const w = v128.load(wp);
+      let wp = weights + offset * 2;
+      let tap = row;
+      for (let t = 0; t < pairs; t++) {
+        const xa = v128.load(input + load<u32>(tap) + offset), xb = v128.load(input + load<u32>(tap, 4) + offset);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp, 16)));
+        wp += pairBytes;
+        tap += 8;
+      }
+      if (taps & 1) {
+        const x = v128.load(input + load<u32>(tap) + offset), w = v128.load(lastTap + offset);
         a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w));
         a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
-        wp += tapBytes;
       }
       store8(out + offset / 2, packBytes8(requantize4(a0, multiplier, mask, shift, zeroPoint), requantize4(a1, multiplier, mask, shift, zeroPoint), min, max), channels - blk * 8);
     }

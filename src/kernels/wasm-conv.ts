@@ -14,10 +14,14 @@ interface PackedConv {
   blocks: number;
   /** Pairs of input channels per group (general kernel only). */
   pairs: number;
+  /** The indirection table of the last run's shape, kept while the shape stays the same. */
+  table?: { shape: string; ptr: number };
+  /** What the finalizer frees. */
+  owned: number[];
 }
 
 const packs = new WeakMap<ConvPlan, PackedConv>();
-// Packed weights belong to their plan: when the op (and so its plan) is collected, free them.
+// Packed weights and tables belong to their plan: when the op (and so its plan) is collected, free them.
 const releaseWeights = new FinalizationRegistry<{ k: WasmKernels; ptrs: number[] }>(({ k, ptrs }) => {
   for (const p of ptrs) k.heap.release(p);
 });
@@ -32,7 +36,7 @@ function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
   const depthwise = isDepthwise(plan);
   const blocks = Math.ceil((depthwise ? groups : mg) / 8);
   const pairs = Math.ceil(cg / 2);
-  const weightCount = depthwise ? taps * blocks * 8 : groups * blocks * taps * pairs * 16;
+  const weightCount = depthwise ? (taps >> 1) * blocks * 16 + (taps & 1) * blocks * 8 : groups * blocks * taps * pairs * 16;
   const biasCount = depthwise ? blocks * 8 : groups * blocks * 8;
   const wPtr = k.heap.alloc(weightCount * 2);
   if (wPtr === undefined) return undefined;
@@ -45,10 +49,20 @@ function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
   const b32 = new Int32Array(k.memory.buffer, bPtr, biasCount).fill(0);
   const k1 = taps * cg;
   if (depthwise) {
-    // [tap][channel], channels padded to blocks of 8.
+    // Tap pairs, per block of 8 channels [t0c0 t1c0 ... t0c3 t1c3 | t0c4 t1c4 ... t0c7 t1c7],
+    // then an odd last tap as [block][8 channels] (wasm/q8-conv.ts, q8DepthwiseConv).
+    const tapPairs = taps >> 1;
     for (let c = 0; c < groups; c++) {
       b32[c] = bias[c]!;
-      for (let t = 0; t < taps; t++) w16[t * blocks * 8 + c] = weights[c * taps + t]!;
+      const blk = c >> 3;
+      const j = c & 7;
+      const lane = j < 4 ? j * 2 : 8 + (j - 4) * 2;
+      for (let pr = 0; pr < tapPairs; pr++) {
+        const base = (pr * blocks + blk) * 16 + lane;
+        w16[base] = weights[c * taps + pr * 2]!;
+        w16[base + 1] = weights[c * taps + pr * 2 + 1]!;
+      }
+      if (taps & 1) w16[tapPairs * blocks * 16 + c] = weights[c * taps + taps - 1]!;
     }
   } else {
     // Per (group, block of 8 outputs, tap, channel pair): [m0c0 m0c1 m1c0 m1c1 ... m7c0 m7c1].
@@ -68,8 +82,9 @@ function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
       }
     }
   }
-  const packed = { depthwise, weights: wPtr, bias: bPtr, blocks, pairs };
-  releaseWeights.register(plan, { k, ptrs: [wPtr, bPtr] });
+  const owned = [wPtr, bPtr];
+  const packed: PackedConv = { depthwise, weights: wPtr, bias: bPtr, blocks, pairs, owned };
+  releaseWeights.register(plan, { k, ptrs: owned });
   return packed;
 }
 
@@ -101,31 +116,55 @@ export function conv2dNhwcQ8Wasm(
   const taps = plan.kernelH * plan.kernelW;
   const pixels = n * outH * outW;
   const inputBytes = n * h * w * c;
-  // Slack after the widened input and the zero row: the kernels read whole channel pairs or
-  // blocks of 8 channels, multiplied by zero weights past the last channel.
+  // The widened input, 32 bytes of slack, then the zero row: the kernels read whole channel
+  // pairs or blocks of 8 channels, multiplied by zero weights past the last channel.
+  const zeroOffset = inputBytes * 2 + 32;
   const zeroRowBytes = (Math.max(c, packed.blocks * 8) + 16) * 2;
-  const ptrs = allocAll(k, [inputBytes, inputBytes * 2 + 32, zeroRowBytes, pixels * taps * 4, pixels * m, 128]);
+  const table = indirectionTable(k, packed, win, n, h, w, c, outH, outW, plan.kernelH, plan.kernelW, zeroOffset);
+  if (table === undefined) return undefined;
+  const ptrs = allocAll(k, [inputBytes, zeroOffset + zeroRowBytes, pixels * m, 128]);
   if (!ptrs) return undefined;
-  const [raw, widened, zeroRow, table, output, params] = ptrs as [number, number, number, number, number, number];
+  const [raw, widened, output, params] = ptrs as [number, number, number, number];
   try {
     const { buffer } = k.memory;
     new Uint8Array(buffer, raw, inputBytes).set(x.subarray(0, inputBytes));
     k.exports.centerU8(raw, widened, inputBytes, plan.inputZeroPoint);
-    new Uint8Array(buffer, widened + inputBytes * 2, 32).fill(0);
-    new Uint8Array(buffer, zeroRow, zeroRowBytes).fill(0);
+    new Uint8Array(buffer, widened + inputBytes * 2, 32 + zeroRowBytes).fill(0);
     const p = new Int32Array(buffer, params, 32);
-    p.set([table, widened, zeroRow, n, h, w, c * 2, outH, outW, plan.kernelH, plan.kernelW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft]);
-    k.exports.buildIndirection(params);
     const stage = [plan.output.requant.multiplier, plan.output.requant.shift, plan.output.zeroPoint, plan.output.min, plan.output.max];
     if (packed.depthwise) {
-      p.set([table, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage]);
+      p.set([table, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage, widened]);
       runRange(k, 'q8DepthwiseConv', params, pixels, taps * c, threads);
     } else {
-      p.set([table, packed.weights, packed.bias, output, taps, packed.pairs, plan.groups, plan.groupOutputChannels, packed.blocks, m, plan.groupInputChannels * 2, ...stage]);
+      p.set([table, packed.weights, packed.bias, output, taps, packed.pairs, plan.groups, plan.groupOutputChannels, packed.blocks, m, plan.groupInputChannels * 2, ...stage, widened]);
       runRange(k, 'q8Conv', params, pixels, taps * c * m / plan.groups, threads);
     }
     return new Uint8Array(k.memory.buffer, output, pixels * m).slice();
   } finally {
     for (const ptr of ptrs) k.heap.release(ptr);
   }
+}
+
+/**
+ * The indirection table for this input shape: byte offsets from the widened input's start, so
+ * it holds across runs while the shape does (QNNPACK likewise rebuilds its indirection buffer
+ * only when the input changes). Undefined when memory cannot hold it.
+ */
+function indirectionTable(k: WasmKernels, packed: PackedConv, win: ConvWindow, n: number, h: number, w: number, c: number, outH: number, outW: number, kernelH: number, kernelW: number, zeroOffset: number): number | undefined {
+  const shape = [n, h, w, c, outH, outW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft].join(',');
+  if (packed.table?.shape === shape) return packed.table.ptr;
+  if (packed.table) {
+    k.heap.release(packed.table.ptr);
+    packed.owned.splice(packed.owned.indexOf(packed.table.ptr), 1);
+    packed.table = undefined;
+  }
+  const ptrs = allocAll(k, [n * outH * outW * kernelH * kernelW * 4, 80]);
+  if (!ptrs) return undefined;
+  const [ptr, params] = ptrs as [number, number];
+  new Int32Array(k.memory.buffer, params, 17).set([ptr, 0, zeroOffset, n, h, w, c * 2, outH, outW, kernelH, kernelW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft]);
+  k.exports.buildIndirection(params);
+  k.heap.release(params);
+  packed.table = { shape, ptr };
+  packed.owned.push(ptr);
+  return ptr;
 }
