@@ -2,6 +2,7 @@
 // caffe2/python/workspace.py with their meanings (copies in and out, Caffe2's errors).
 import { asCaffe2Error, Caffe2Error } from './errors.js';
 import { CreatedNet, CreatedOperator, type BlobStore } from './net.js';
+import { defaultThreads } from './kernels/thread-pool.js';
 import { DEFAULT_MAX_OP_WORK, type Isa, type KernelChoice, type RunOptions } from './operator.js';
 import { decodeBinary } from './proto/schema.js';
 import type { NetDef, OperatorDef } from './proto/types.js';
@@ -37,8 +38,9 @@ export interface WorkspaceOptions {
   /** Kernel implementation (default 'wasm' where WebAssembly SIMD is available, else 'js'). */
   kernels?: KernelChoice;
   /**
-   * Threads an op may be split over (default 1). Above 1, the wasm kernels share work with a
-   * pool of worker threads; results are identical for every thread count.
+   * Threads an op may be split over (default 1; with the Node entry, every core up to 4). Above
+   * 1, the wasm kernels share work with a pool of worker threads; results are identical for
+   * every thread count.
    */
   threads?: number;
 }
@@ -92,7 +94,7 @@ export class Workspace implements BlobStore {
       maxOpWork: options.maxOpWork ?? DEFAULT_MAX_OP_WORK,
       isa: options.isa ?? 'vnni',
       kernels: options.kernels ?? 'wasm',
-      threads: options.threads ?? 1,
+      threads: options.threads ?? defaultThreads(),
     };
     this.maxWorkspaceBytes = options.maxWorkspaceBytes ?? DEFAULT_MAX_WORKSPACE_BYTES;
   }

@@ -12,6 +12,7 @@ import { float32Bits } from '../src/quant/float32.js';
 import { Tensor } from '../src/tensor.js';
 import { Workspace, type WorkspaceOptions } from '../src/workspace.js';
 import { loadGoldenCases, PROJECT_ROOT, type GoldenCase, type GoldenOutput } from './golden-cases.js';
+import './kernel-workers.js';
 
 const cases = loadGoldenCases();
 const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -29,11 +30,13 @@ function isasOf(c: GoldenCase): Isa[] {
 
 /**
  * Every kernel set the library has, each run over the whole golden set: the TypeScript reference
- * kernels and the WebAssembly SIMD kernels on one and on two threads must all give the same bytes.
+ * kernels and the WebAssembly SIMD kernels on one, two and three threads must all give the same bytes.
  */
 const KERNEL_CONFIGS: WorkspaceOptions[] = [
   { kernels: 'js', threads: 1 },
   { kernels: 'wasm', threads: 1 },
+  { kernels: 'wasm', threads: 2 },
+  { kernels: 'wasm', threads: 3 },
 ];
 
 function runLibrary(c: GoldenCase, isa: Isa, kernels: WorkspaceOptions): Workspace {

@@ -3,10 +3,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareNet, formatCompareReport, renderCompareHtml } from '../compare/index.js';
-import { readNetFile, readNpyFile } from '../node/files.js';
-import type { Tensor } from '../tensor.js';
-import { parsingUsage, UsageError } from './usage.js';
-import '../register-ops.js';
+import { readNetFile, readNpyFile, type Tensor } from '../node/index.js';
+import { parseThreads, parsingUsage, UsageError } from './usage.js';
 
 export const COMPARE_HELP = `usage: caffe2-int8 compare --init INIT --net NET [--input NAME=FILE.npy]...
                           [--engines default,DNNLOWP]
@@ -38,6 +36,7 @@ options:
   --json FILE            write the full report as JSON
   --html FILE            write a self-contained HTML report with charts per layer
   --isa vnni|avx2        CPU emulated by the DNNLOWP engine (default vnni)
+  --threads N            threads to split large ops over (default: the cores, at most 4)
   --debug                print a stack trace on errors
 `;
 
@@ -69,6 +68,7 @@ export function compareCommand(argv: string[]): number {
         json: { type: 'string' },
         html: { type: 'string' },
         isa: { type: 'string' },
+        threads: { type: 'string' },
         debug: { type: 'boolean' },
       },
     }),
@@ -78,6 +78,7 @@ export function compareCommand(argv: string[]): number {
   if (values.map?.length && !values['float-net']) throw new UsageError('--map needs --float-net');
   const isa = values.isa ?? 'vnni';
   if (isa !== 'vnni' && isa !== 'avx2') throw new UsageError(`--isa takes vnni or avx2, got "${isa}"`);
+  const threads = parseThreads(values.threads);
   const engines = (values.engines ?? 'default').split(',').map((e) => e.trim()).filter((e) => e !== '');
   if (engines.length === 0) throw new UsageError('--engines needs at least one engine');
 
@@ -88,7 +89,7 @@ export function compareCommand(argv: string[]): number {
     init: values.init ? readNetFile(values.init) : undefined,
     inputs,
     engines,
-    workspace: { isa },
+    workspace: { isa, threads },
     floatModel: values['float-net']
       ? {
           net: readNetFile(values['float-net']),

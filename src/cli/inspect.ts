@@ -1,9 +1,8 @@
 // `caffe2-int8 inspect NET [--init INIT]`.
 import { describeNet, formatNetReport } from '../inspect.js';
-import { readNetFile } from '../node/files.js';
 import { parseArgs } from 'node:util';
+import { readNetFile } from '../node/index.js';
 import { parsingUsage, UsageError } from './usage.js';
-import '../register-ops.js';
 
 export const INSPECT_HELP = `usage: caffe2-int8 inspect NET [--init INIT] [--json]
 

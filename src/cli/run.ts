@@ -2,13 +2,10 @@
 // (uint8 data plus DIR/NAME.json {scale, zero_point} for an Int8 blob).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { asCaffe2Error, Caffe2Error } from '../errors.js';
-import { readNetFile, readNpyFile, writeNpyFile } from '../node/files.js';
-import { Int8Tensor, Tensor } from '../tensor.js';
-import { Workspace } from '../workspace.js';
 import { parseArgs } from 'node:util';
-import { parsingUsage, UsageError } from './usage.js';
-import '../register-ops.js';
+import { asCaffe2Error, Caffe2Error } from '../errors.js';
+import { Int8Tensor, readNetFile, readNpyFile, Tensor, Workspace, writeNpyFile } from '../node/index.js';
+import { parseThreads, parsingUsage, UsageError } from './usage.js';
 
 export const RUN_HELP = `usage: caffe2-int8 run --init INIT --net NET [--input NAME=FILE.npy]... [--output NAME]... --out-dir DIR
 
@@ -27,6 +24,8 @@ options:
                         (FBGEMM's int16 pair saturation on CPUs without AVX512-VNNI)
   --max-tensor-bytes N  refuse any tensor over N bytes (default 1073741824, 1 GiB)
   --max-op-work N       refuse any op run over N multiply-adds (default 1e10)
+  --threads N           threads to split large ops over (default: the cores, at most 4;
+                        1: no worker threads). The outputs are the same for every N
   --debug               print a stack trace on errors
 `;
 
@@ -48,6 +47,7 @@ export function runCommand(argv: string[]): number {
         isa: { type: 'string' },
         'max-tensor-bytes': { type: 'string' },
         'max-op-work': { type: 'string' },
+        threads: { type: 'string' },
         debug: { type: 'boolean' },
       },
     }),
@@ -62,6 +62,7 @@ export function runCommand(argv: string[]): number {
 
   const isa = values.isa ?? 'vnni';
   if (isa !== 'vnni' && isa !== 'avx2') throw new UsageError(`--isa takes vnni or avx2, got "${isa}"`);
+  const threads = parseThreads(values.threads);
   const limit = (flag: 'max-tensor-bytes' | 'max-op-work'): number | undefined => {
     const text = values[flag];
     if (text === undefined) return undefined;
@@ -69,7 +70,7 @@ export function runCommand(argv: string[]): number {
     if (text.trim() === '' || !(n >= 0)) throw new UsageError(`--${flag} takes a number >= 0, got "${text}"`);
     return n;
   };
-  const ws = new Workspace({ isa, maxTensorBytes: limit('max-tensor-bytes'), maxOpWork: limit('max-op-work') });
+  const ws = new Workspace({ isa, maxTensorBytes: limit('max-tensor-bytes'), maxOpWork: limit('max-op-work'), threads });
   const init = values.init ? readNetFile(values.init) : undefined;
   const net = readNetFile(values.net);
   // Errors while running a net or feeding a blob also name the file they came from.

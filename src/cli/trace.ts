@@ -3,10 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { traceNet } from '../compare/trace.js';
-import { readNetFile, readNpyFile, writeNpyFile } from '../node/files.js';
-import { Int8Tensor, Tensor, type BlobValue } from '../tensor.js';
-import { parsingUsage, UsageError } from './usage.js';
-import '../register-ops.js';
+import { Int8Tensor, readNetFile, readNpyFile, Tensor, writeNpyFile, type BlobValue } from '../node/index.js';
+import { parseThreads, parsingUsage, UsageError } from './usage.js';
 
 export const TRACE_HELP = `usage: caffe2-int8 trace --init INIT --net NET [--input NAME=FILE.npy]... --out-dir DIR
 
@@ -23,6 +21,7 @@ options:
   --input NAME=FILE     feed blob NAME from a .npy file (repeatable)
   --out-dir DIR         where to write the blobs
   --isa vnni|avx2       CPU emulated by the DNNLOWP engine (default vnni)
+  --threads N           threads to split large ops over (default: the cores, at most 4)
   --debug               print a stack trace on errors
 `;
 
@@ -67,6 +66,7 @@ export function traceCommand(argv: string[]): number {
         input: { type: 'string', multiple: true },
         'out-dir': { type: 'string' },
         isa: { type: 'string' },
+        threads: { type: 'string' },
         debug: { type: 'boolean' },
       },
     }),
@@ -76,6 +76,7 @@ export function traceCommand(argv: string[]): number {
   if (!dir) throw new UsageError('trace needs --out-dir DIR');
   const isa = values.isa ?? 'vnni';
   if (isa !== 'vnni' && isa !== 'avx2') throw new UsageError(`--isa takes vnni or avx2, got "${isa}"`);
+  const threads = parseThreads(values.threads);
   const feeds = new Map<string, Tensor>();
   for (const spec of values.input ?? []) {
     const eq = spec.indexOf('=');
@@ -88,7 +89,7 @@ export function traceCommand(argv: string[]): number {
   const width = Math.max(3, String(Math.max(0, (net.op?.length ?? 1) - 1)).length);
   const manifest: { net: string; inputs: Written[]; ops: Array<Record<string, unknown>>; error?: string } = { net: net.name ?? '', inputs: [], ops: [] };
   let failure: Error | undefined;
-  for (const ev of traceNet(net, init, feeds, { isa })) {
+  for (const ev of traceNet(net, init, feeds, { isa, threads })) {
     if (ev.kind === 'input') {
       const w = writeBlob(dir, `input-${fileNameFor(ev.blob)}`, ev.blob, ev.value);
       manifest.inputs.push(w);
