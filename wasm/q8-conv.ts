@@ -11,16 +11,20 @@
 // The kernels take a pixel range so that threads sharing this memory can split one op.
 import { packBytes8, requantize4, stageMask, stageMax, stageMin, stageMultiplier, stageShift, stageZeroPoint } from './q8-requantize';
 
-/** dst[i] = src[i] - zeroPoint as int16, for n bytes. */
-export function centerU8(src: usize, dst: usize, n: i32, zeroPoint: i32): void {
+/**
+ * dst[i] = src[i] - zeroPoint as int16 for bytes [start, end), a range so threads can share it.
+ * Words at `p`: [src, dst, zeroPoint].
+ */
+export function centerU8(p: usize, start: i32, end: i32): void {
+  const src = load<u32>(p), dst = load<u32>(p, 4), zeroPoint = load<i32>(p, 8);
   const zp = i16x8.splat(<i16>zeroPoint);
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
+  let i = start;
+  for (; i + 16 <= end; i += 16) {
     const v = v128.load(src + i);
     v128.store(dst + (i << 1), i16x8.sub(i16x8.extend_low_i8x16_u(v), zp));
     v128.store(dst + (i << 1), i16x8.sub(i16x8.extend_high_i8x16_u(v), zp), 16);
   }
-  for (; i < n; i++) store<i16>(dst + (i << 1), <i16>(<i32>load<u8>(src + i) - zeroPoint));
+  for (; i < end; i++) store<i16>(dst + (i << 1), <i16>(<i32>load<u8>(src + i) - zeroPoint));
 }
 
 /**

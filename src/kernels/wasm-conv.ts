@@ -128,9 +128,10 @@ export function conv2dNhwcQ8Wasm(
   try {
     const { buffer } = k.memory;
     new Uint8Array(buffer, raw, inputBytes).set(x.subarray(0, inputBytes));
-    k.exports.centerU8(raw, widened, inputBytes, plan.inputZeroPoint);
     new Uint8Array(buffer, widened + inputBytes * 2, 32 + zeroRowBytes).fill(0);
     const p = new Int32Array(buffer, params, 32);
+    p.set([raw, widened, plan.inputZeroPoint]);
+    runRange(k, 'centerU8', params, inputBytes, 1, threads);
     const stage = [plan.output.requant.multiplier, plan.output.requant.shift, plan.output.zeroPoint, plan.output.min, plan.output.max];
     if (packed.depthwise) {
       p.set([table, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage, widened]);

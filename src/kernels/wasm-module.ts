@@ -8,7 +8,7 @@ import { WasmHeap } from './wasm-heap.js';
 
 /** The functions wasm/index.ts exports; addresses and sizes are byte offsets into the memory. */
 export interface KernelExports {
-  centerU8(src: number, dst: number, n: number, zeroPoint: number): void;
+  centerU8(params: number, start: number, end: number): void;
   buildIndirection(params: number): void;
   q8Conv(params: number, pixelStart: number, pixelEnd: number): void;
   q8DepthwiseConv(params: number, pixelStart: number, pixelEnd: number): void;
@@ -17,7 +17,7 @@ export interface KernelExports {
 }
 
 /** A kernel that splits over a range of work items, callable from any thread. */
-export type RangeKernel = 'q8Conv' | 'q8DepthwiseConv' | 'q8Add' | 'u8MaxPool';
+export type RangeKernel = 'centerU8' | 'q8Conv' | 'q8DepthwiseConv' | 'q8Add' | 'u8MaxPool';
 
 export interface WasmKernels {
   readonly module: WebAssembly.Module;
