@@ -9,7 +9,7 @@ import type { KernelExports } from './wasm-module.js';
  * the core from the calling thread: 1 ms of polling made MobileNetV2 on 2 threads 1.4x slower
  * next to one busy process, 0.1 ms some 10%.
  */
-const IDLE_SPIN_MS = 0.1;
+const IDLE_SPIN_MS = 0.5;
 
 function started(c: Int32Array): void {
   Atomics.add(c, STARTED, 1);

@@ -5,6 +5,7 @@
 import type { ConvPlan, ConvWindow } from '../../ops/int8-conv.js';
 import { allocAll, getWasmKernels, type WasmKernels } from './wasm-module.js';
 import { runRange } from './thread-pool.js';
+import { copyOutResident, residentAddress } from './wasm-resident.js';
 
 interface PackedConv {
   depthwise: boolean;
@@ -122,12 +123,20 @@ export function conv2dNhwcQ8Wasm(
   const zeroRowBytes = (Math.max(c, packed.blocks * 8) + 16) * 2;
   const table = indirectionTable(k, packed, win, n, h, w, c, outH, outW, plan.kernelH, plan.kernelW, zeroOffset);
   if (table === undefined) return undefined;
-  const ptrs = allocAll(k, [inputBytes, zeroOffset + zeroRowBytes, pixels * m, 128]);
+  const resident = x.length === inputBytes ? residentAddress(k, x) : undefined;
+  const ptrs = allocAll(k, [resident === undefined ? inputBytes : 0, zeroOffset + zeroRowBytes, 128]);
   if (!ptrs) return undefined;
-  const [raw, widened, output, params] = ptrs as [number, number, number, number];
+  const output = k.heap.alloc(pixels * m);
+  if (output === undefined) {
+    for (const ptr of ptrs) k.heap.release(ptr);
+    return undefined;
+  }
+  const [copied, widened, params] = ptrs as [number, number, number];
+  let outputKept = false;
   try {
     const { buffer } = k.memory;
-    new Uint8Array(buffer, raw, inputBytes).set(x.subarray(0, inputBytes));
+    const raw = resident ?? copied;
+    if (resident === undefined) new Uint8Array(buffer, raw, inputBytes).set(x.subarray(0, inputBytes));
     new Uint8Array(buffer, widened + inputBytes * 2, 32 + zeroRowBytes).fill(0);
     const p = new Int32Array(buffer, params, 32);
     p.set([raw, widened, plan.inputZeroPoint]);
@@ -140,9 +149,11 @@ export function conv2dNhwcQ8Wasm(
       p.set([table, packed.weights, packed.bias, output, taps, packed.pairs, plan.groups, plan.groupOutputChannels, packed.blocks, m, plan.groupInputChannels * 2, ...stage, widened]);
       runRange(k, 'q8Conv', params, pixels, taps * c * m / plan.groups, threads);
     }
-    return new Uint8Array(k.memory.buffer, output, pixels * m).slice();
+    outputKept = true;
+    return copyOutResident(k, output, pixels * m);
   } finally {
     for (const ptr of ptrs) k.heap.release(ptr);
+    if (!outputKept) k.heap.release(output);
   }
 }
 

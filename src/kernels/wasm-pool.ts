@@ -2,6 +2,7 @@
 import type { MaxPoolPlan } from '../../ops/int8-pool.js';
 import { runRange } from './thread-pool.js';
 import { allocAll, getWasmKernels } from './wasm-module.js';
+import { copyOutResident, residentAddress } from './wasm-resident.js';
 
 /** Max pooling on the wasm kernel, or undefined when it is unavailable or its memory is full. */
 export function maxPool2dNhwcU8Wasm(plan: MaxPoolPlan, x: Uint8Array, n: number, h: number, w: number, outH: number, outW: number, threads: number): Uint8Array | undefined {
@@ -10,16 +11,18 @@ export function maxPool2dNhwcU8Wasm(plan: MaxPoolPlan, x: Uint8Array, n: number,
   const c = plan.channels;
   const inputBytes = n * h * w * c;
   const pixels = n * outH * outW;
-  const ptrs = allocAll(k, [inputBytes, pixels * c, 64]);
+  const resident = x.length === inputBytes ? residentAddress(k, x) : undefined;
+  const ptrs = allocAll(k, [resident === undefined ? inputBytes : 0, pixels * c, 64]);
   if (!ptrs) return undefined;
-  const [input, output, params] = ptrs as [number, number, number];
+  const [copied, output, params] = ptrs as [number, number, number];
   try {
     const { buffer } = k.memory;
     const { kernelH, kernelW, strideH, strideW, padTop, padLeft } = plan.window;
-    new Uint8Array(buffer, input, inputBytes).set(x.subarray(0, inputBytes));
-    new Int32Array(buffer, params, 15).set([input, output, h, w, c, outH, outW, kernelH, kernelW, strideH, strideW, padTop, padLeft, plan.outputMin, plan.outputMax]);
+    if (resident === undefined) new Uint8Array(buffer, copied, inputBytes).set(x.subarray(0, inputBytes));
+    new Int32Array(buffer, params, 15).set([resident ?? copied, output, h, w, c, outH, outW, kernelH, kernelW, strideH, strideW, padTop, padLeft, plan.outputMin, plan.outputMax]);
     runRange(k, 'u8MaxPool', params, pixels, kernelH * kernelW * c, threads);
-    return new Uint8Array(k.memory.buffer, output, pixels * c).slice();
+    ptrs.splice(1, 1);
+    return copyOutResident(k, output, pixels * c);
   } finally {
     for (const p of ptrs) k.heap.release(p);
   }
