@@ -75,120 +75,117 @@ function store8(ptr: usize, v: v128, count: i32): void {
 }
 
 /**
- * Grouped convolution (and fully connected, as a 1x1 convolution) over output pixels
- * [pixelStart, pixelEnd). Words at `p`: [table, weights, bias, output, taps, pairs, groups,
- * groupOutputChannels, blocks, outputChannels, groupInputBytes, <output stage: 5 words>, input].
+ * Grouped convolution (and fully connected, as a 1x1 convolution). A work item is one tile of
+ * up to 4 output pixels times one block of 8 output channels (item = tile * groups * blocks +
+ * group * blocks + block), so that threads can split layers with few pixels (a 7x7 map, a
+ * fully connected layer on one row) as evenly as large ones. Words at `p`: [table, weights,
+ * bias, output, taps, pairs, groups, groupOutputChannels, blocks, outputChannels,
+ * groupInputBytes, <output stage: 5 words>, input, pixels].
  *
  * Weights: per (group, block of 8 output channels), per tap, per pair of input channels, 16
  * int16 [m0c0 m0c1 m1c0 m1c1 m2c0 m2c1 m3c0 m3c1 | m4c0 ... m7c1]; an odd channel count is
  * padded with zero weights. i32x4.dot_i16x8_s multiplies the splatted input pair by them and
  * adds each channel's two products: exact, as |x - xzp|, |w - wzp| <= 255.
  */
-export function q8Conv(p: usize, pixelStart: i32, pixelEnd: i32): void {
+export function q8Conv(p: usize, itemStart: i32, itemEnd: i32): void {
   const table = load<u32>(p), weights = load<u32>(p, 4), bias = load<u32>(p, 8), output = load<u32>(p, 12);
   const taps = load<i32>(p, 16), pairs = load<i32>(p, 20), groups = load<i32>(p, 24);
   const groupOutputChannels = load<i32>(p, 28), blocks = load<i32>(p, 32), outputChannels = load<i32>(p, 36);
-  const groupInputBytes = load<i32>(p, 40), input = load<u32>(p, 64);
+  const groupInputBytes = load<i32>(p, 40), input = load<u32>(p, 64), pixels = load<i32>(p, 68);
   const multiplier = stageMultiplier(p + 44), shift = stageShift(p + 44), zeroPoint = stageZeroPoint(p + 44);
   const mask = stageMask(shift), min = stageMin(p + 44), max = stageMax(p + 44);
   const blockBytes = taps * pairs * 32;
-  let px = pixelStart;
-  // Four pixels at a time: each weight vector loaded once serves four pixels.
-  for (; px + 4 <= pixelEnd; px += 4) {
-    const row0 = table + <u32>(px * taps) * 4;
-    const row1 = row0 + <u32>taps * 4, row2 = row1 + <u32>taps * 4, row3 = row2 + <u32>taps * 4;
-    for (let g = 0; g < groups; g++) {
-      const inputOffset = input + <u32>(g * groupInputBytes);
-      for (let blk = 0; blk < blocks; blk++) {
-        const block = g * blocks + blk;
-        let wp = weights + <u32>(block * blockBytes);
-        const b0 = v128.load(bias + <u32>block * 32), b1 = v128.load(bias + <u32>block * 32, 16);
-        let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
-        for (let t = 0; t < taps; t++) {
-          let x0 = load<u32>(row0 + <u32>t * 4) + inputOffset;
-          let x1 = load<u32>(row1 + <u32>t * 4) + inputOffset;
-          let x2 = load<u32>(row2 + <u32>t * 4) + inputOffset;
-          let x3 = load<u32>(row3 + <u32>t * 4) + inputOffset;
-          let c = 0;
-          // Two channel pairs per step: fewer address updates per dot product.
-          for (; c + 2 <= pairs; c += 2) {
-            const w0 = v128.load(wp), w1 = v128.load(wp, 16), w2 = v128.load(wp, 32), w3 = v128.load(wp, 48);
-            let v = v128.load32_splat(x0);
-            a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w0));
-            a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w1));
-            v = v128.load32_splat(x0, 4);
-            a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w2));
-            a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w3));
-            v = v128.load32_splat(x1);
-            a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0));
-            a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1));
-            v = v128.load32_splat(x1, 4);
-            a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w2));
-            a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w3));
-            v = v128.load32_splat(x2);
-            a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0));
-            a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1));
-            v = v128.load32_splat(x2, 4);
-            a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w2));
-            a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w3));
-            v = v128.load32_splat(x3);
-            a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0));
-            a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1));
-            v = v128.load32_splat(x3, 4);
-            a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w2));
-            a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w3));
-            wp += 64;
-            x0 += 8; x1 += 8; x2 += 8; x3 += 8;
-          }
-          if (c < pairs) {
-            const w0 = v128.load(wp), w1 = v128.load(wp, 16);
-            let v = v128.load32_splat(x0);
-            a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w0));
-            a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w1));
-            v = v128.load32_splat(x1);
-            a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0));
-            a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1));
-            v = v128.load32_splat(x2);
-            a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0));
-            a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1));
-            v = v128.load32_splat(x3);
-            a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0));
-            a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1));
-            wp += 32;
-          }
+  const blocksPerTile = groups * blocks;
+  for (let item = itemStart; item < itemEnd; item++) {
+    const px = (item / blocksPerTile) * 4;
+    const block = item % blocksPerTile;
+    const g = block / blocks, blk = block % blocks;
+    const inputOffset = input + <u32>(g * groupInputBytes);
+    const count = groupOutputChannels - blk * 8;
+    const out0 = output + <u32>(px * outputChannels + g * groupOutputChannels + blk * 8);
+    const b0 = v128.load(bias + <u32>block * 32), b1 = v128.load(bias + <u32>block * 32, 16);
+    if (px + 4 <= pixels) {
+      // Four pixels at a time: each weight vector loaded once serves four pixels.
+      const row0 = table + <u32>(px * taps) * 4;
+      const row1 = row0 + <u32>taps * 4, row2 = row1 + <u32>taps * 4, row3 = row2 + <u32>taps * 4;
+      let wp = weights + <u32>(block * blockBytes);
+      let a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+      for (let t = 0; t < taps; t++) {
+        let x0 = load<u32>(row0 + <u32>t * 4) + inputOffset;
+        let x1 = load<u32>(row1 + <u32>t * 4) + inputOffset;
+        let x2 = load<u32>(row2 + <u32>t * 4) + inputOffset;
+        let x3 = load<u32>(row3 + <u32>t * 4) + inputOffset;
+        let c = 0;
+        // Two channel pairs per step: fewer address updates per dot product.
+        for (; c + 2 <= pairs; c += 2) {
+          const w0 = v128.load(wp), w1 = v128.load(wp, 16), w2 = v128.load(wp, 32), w3 = v128.load(wp, 48);
+          let v = v128.load32_splat(x0);
+          a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w0));
+          a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w1));
+          v = v128.load32_splat(x0, 4);
+          a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w2));
+          a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w3));
+          v = v128.load32_splat(x1);
+          a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0));
+          a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1));
+          v = v128.load32_splat(x1, 4);
+          a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w2));
+          a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w3));
+          v = v128.load32_splat(x2);
+          a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0));
+          a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1));
+          v = v128.load32_splat(x2, 4);
+          a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w2));
+          a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w3));
+          v = v128.load32_splat(x3);
+          a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0));
+          a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1));
+          v = v128.load32_splat(x3, 4);
+          a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w2));
+          a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w3));
+          wp += 64;
+          x0 += 8; x1 += 8; x2 += 8; x3 += 8;
         }
-        const count = groupOutputChannels - blk * 8;
-        const out0 = output + <u32>(px * outputChannels + g * groupOutputChannels + blk * 8);
-        const stride = <u32>outputChannels;
-        store8(out0, packBytes8(requantize4(a00, multiplier, mask, shift, zeroPoint), requantize4(a01, multiplier, mask, shift, zeroPoint), min, max), count);
-        store8(out0 + stride, packBytes8(requantize4(a10, multiplier, mask, shift, zeroPoint), requantize4(a11, multiplier, mask, shift, zeroPoint), min, max), count);
-        store8(out0 + stride * 2, packBytes8(requantize4(a20, multiplier, mask, shift, zeroPoint), requantize4(a21, multiplier, mask, shift, zeroPoint), min, max), count);
-        store8(out0 + stride * 3, packBytes8(requantize4(a30, multiplier, mask, shift, zeroPoint), requantize4(a31, multiplier, mask, shift, zeroPoint), min, max), count);
+        if (c < pairs) {
+          const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+          let v = v128.load32_splat(x0);
+          a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v, w0));
+          a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v, w1));
+          v = v128.load32_splat(x1);
+          a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, w0));
+          a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, w1));
+          v = v128.load32_splat(x2);
+          a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v, w0));
+          a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v, w1));
+          v = v128.load32_splat(x3);
+          a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v, w0));
+          a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v, w1));
+          wp += 32;
+        }
       }
+      const stride = <u32>outputChannels;
+      store8(out0, packBytes8(requantize4(a00, multiplier, mask, shift, zeroPoint), requantize4(a01, multiplier, mask, shift, zeroPoint), min, max), count);
+      store8(out0 + stride, packBytes8(requantize4(a10, multiplier, mask, shift, zeroPoint), requantize4(a11, multiplier, mask, shift, zeroPoint), min, max), count);
+      store8(out0 + stride * 2, packBytes8(requantize4(a20, multiplier, mask, shift, zeroPoint), requantize4(a21, multiplier, mask, shift, zeroPoint), min, max), count);
+      store8(out0 + stride * 3, packBytes8(requantize4(a30, multiplier, mask, shift, zeroPoint), requantize4(a31, multiplier, mask, shift, zeroPoint), min, max), count);
+      continue;
     }
-  }
-  // The remaining pixels one at a time.
-  for (; px < pixelEnd; px++) {
-    const row = table + <u32>(px * taps) * 4;
-    for (let g = 0; g < groups; g++) {
-      const inputOffset = input + <u32>(g * groupInputBytes);
-      for (let blk = 0; blk < blocks; blk++) {
-        const block = g * blocks + blk;
-        let wp = weights + <u32>(block * blockBytes);
-        let a0 = v128.load(bias + <u32>block * 32), a1 = v128.load(bias + <u32>block * 32, 16);
-        for (let t = 0; t < taps; t++) {
-          let x = load<u32>(row + <u32>t * 4) + inputOffset;
-          for (let c = 0; c < pairs; c++) {
-            const v = v128.load32_splat(x);
-            a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, v128.load(wp)));
-            a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, v128.load(wp, 16)));
-            wp += 32;
-            x += 4;
-          }
+    // The last tile's remaining pixels one at a time.
+    for (let q = px; q < pixels; q++) {
+      const row = table + <u32>(q * taps) * 4;
+      let wp = weights + <u32>(block * blockBytes);
+      let a0 = b0, a1 = b1;
+      for (let t = 0; t < taps; t++) {
+        let x = load<u32>(row + <u32>t * 4) + inputOffset;
+        for (let c = 0; c < pairs; c++) {
+          const v = v128.load32_splat(x);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, v128.load(wp)));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, v128.load(wp, 16)));
+          wp += 32;
+          x += 4;
         }
-        const out0 = output + <u32>(px * outputChannels + g * groupOutputChannels + blk * 8);
-        store8(out0, packBytes8(requantize4(a0, multiplier, mask, shift, zeroPoint), requantize4(a1, multiplier, mask, shift, zeroPoint), min, max), groupOutputChannels - blk * 8);
       }
+      store8(out0 + <u32>((q - px) * outputChannels), packBytes8(requantize4(a0, multiplier, mask, shift, zeroPoint), requantize4(a1, multiplier, mask, shift, zeroPoint), min, max), count);
     }
   }
 }

@@ -41,8 +41,6 @@ export const MIN_SPLIT_WORK = 2e5;
  */
 const CHUNK_WORK = 5e5;
 const MIN_CHUNKS_PER_THREAD = 4;
-/** The conv kernel computes 4 pixels at a time: chunks start at multiples of 4 items. */
-const ITEM_ALIGN = 4;
 /** How long startup may take before the pool stops waiting for (and making) workers. */
 const START_TIMEOUT_MS = 3000;
 /**
@@ -148,9 +146,8 @@ class KernelPool {
   /** Runs the kernel over [0, items) on `threads` threads; false if it could not be split. */
   run(kernel: RangeKernel, params: number, items: number, itemWork: number, threads: number): boolean {
     const helpers = Math.min(threads - 1, this.ready);
-    const tiles = Math.ceil(items / ITEM_ALIGN);
     const wanted = Math.max(Math.ceil((items * itemWork) / CHUNK_WORK), (helpers + 1) * MIN_CHUNKS_PER_THREAD);
-    const chunkItems = Math.ceil(tiles / Math.min(wanted, tiles, MAX_CHUNKS)) * ITEM_ALIGN;
+    const chunkItems = Math.ceil(items / Math.min(wanted, items, MAX_CHUNKS));
     const chunks = Math.ceil(items / chunkItems);
     if (helpers === 0 || chunks < 2) return false;
     const c = this.control;

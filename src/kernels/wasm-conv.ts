@@ -146,8 +146,10 @@ export function conv2dNhwcQ8Wasm(
       p.set([table, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage, widened]);
       runRange(k, 'q8DepthwiseConv', params, pixels, taps * c, threads);
     } else {
-      p.set([table, packed.weights, packed.bias, output, taps, packed.pairs, plan.groups, plan.groupOutputChannels, packed.blocks, m, plan.groupInputChannels * 2, ...stage, widened]);
-      runRange(k, 'q8Conv', params, pixels, taps * c * m / plan.groups, threads);
+      p.set([table, packed.weights, packed.bias, output, taps, packed.pairs, plan.groups, plan.groupOutputChannels, packed.blocks, m, plan.groupInputChannels * 2, ...stage, widened, pixels]);
+      // Work items: tiles of 4 pixels times blocks of 8 output channels (wasm/q8-conv.ts).
+      const items = Math.ceil(pixels / 4) * plan.groups * packed.blocks;
+      runRange(k, 'q8Conv', params, items, 32 * taps * plan.groupInputChannels, threads);
     }
     outputKept = true;
     return copyOutResident(k, output, pixels * m);
