@@ -17,5 +17,6 @@ export type { OperatorSpec, OpSchema, ArgKind, Isa, KernelChoice } from './opera
 export { DEFAULT_MAX_OP_WORK } from './operator.js';
 export { describeNet, formatNetReport, type NetReport, type OpReport } from './inspect.js';
 export { quantizeUint8, dequantizeUint8 } from './quant/quantize.js';
+export { initWasmKernels, wasmKernelsStatus } from './kernels/wasm-module.js';
 export { initThreads, poolStats, setKernelWorkerFactory, type KernelWorker, type KernelWorkerFactory, type KernelWorkerFactoryOptions, type PoolStats } from './kernels/thread-pool.js';
 export { chooseQuantizationParams, type ObserverOptions } from './quant/observer.js';

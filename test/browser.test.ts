@@ -23,11 +23,13 @@ const THREADS = 2;
 
 const pageHtml = (cases: string[], threads: number): string => `<!doctype html><meta charset="utf-8"><title>caffe2-int8 in a browser</title>
 <script type="module">
-import { Workspace, parseNetDef, parseNpy, initThreads, poolStats } from './caffe2-int8.js';
+import { Workspace, parseNetDef, parseNpy, initThreads, poolStats, wasmKernelsStatus } from './caffe2-int8.js';
 const get = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
 await initThreads(${threads});
 const workerChunks = () => poolStats().chunksByWorker.reduce((a, b) => a + b, 0);
 const results = {};
+// The kernels compile synchronously on first use (as in the first run), or runs would fall back to the TypeScript kernels.
+const wasmAtFirstRun = wasmKernelsStatus();
 const deadline = performance.now() + 5000;
 for (const name of ${JSON.stringify(cases)}) {
   const meta = await (await fetch('golden/' + name + '/case.json')).json();
@@ -47,11 +49,12 @@ for (const name of ${JSON.stringify(cases)}) {
     results[name].push({ blob: out.name, bytes: a.length, diff });
   }
 }
-window.results = { isolated: globalThis.crossOriginIsolated, pool: poolStats(), cases: results };
+window.results = { isolated: globalThis.crossOriginIsolated, wasmAtFirstRun, pool: poolStats(), cases: results };
 </script>`;
 
 interface PageResults {
   isolated: boolean;
+  wasmAtFirstRun: string;
   pool: { workers: number; readyWorkers: number; chunksByWorker: number[] };
   cases: Record<string, Array<{ blob: string; bytes: number; diff: number }>>;
 }
@@ -115,6 +118,7 @@ async function runPage(path: string): Promise<PageResults> {
 }
 
 function expectGoldenBytes(results: PageResults, cases: string[]): void {
+  expect(results.wasmAtFirstRun, 'the wasm kernels are compiled on the first run').toBe('ready');
   expect(Object.keys(results.cases).sort()).toEqual([...cases].sort());
   for (const name of cases) {
     expect(results.cases[name]!.length, name).toBeGreaterThan(0);

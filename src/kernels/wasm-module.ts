@@ -106,6 +106,16 @@ export function initWasmKernels(): Promise<boolean> {
   return pending.then((k) => k !== undefined);
 }
 
+/**
+ * Whether ops can use the wasm kernels now: 'ready', 'compiling' (a browser refused to compile
+ * synchronously; initWasmKernels() waits for the asynchronous compile), or 'unavailable' (no
+ * WebAssembly SIMD here: the TypeScript kernels run, with the same bytes).
+ */
+export function wasmKernelsStatus(): 'ready' | 'compiling' | 'unavailable' {
+  getWasmKernels();
+  return kernels ? 'ready' : failure === undefined ? 'compiling' : 'unavailable';
+}
+
 /** Why the wasm kernels are not in use, if they are not. */
 export function wasmKernelsFailure(): unknown {
   return failure;
