@@ -56,6 +56,26 @@ export function buildIndirection(p: usize): void {
   }
 }
 
+/**
+ * im2col rows for output pixels [pixelStart, pixelEnd), for convolutions with at most 4 input
+ * channels, where reading tap by tap would waste most of each channel pair: every row holds the
+ * pixel's taps one after another (taps × channels int16, the packed weights' order). Words at `p`:
+ * [table, input, rows, taps, channelBytes, rowBytes]. Each tap is copied as 8 bytes and the next
+ * tap overwrites the excess; what is left past the last tap meets zero weights.
+ */
+export function im2colRows(p: usize, pixelStart: i32, pixelEnd: i32): void {
+  const table = load<u32>(p), input = load<u32>(p, 4), rows = load<u32>(p, 8);
+  const taps = load<i32>(p, 12), channelBytes = load<u32>(p, 16), rowBytes = load<u32>(p, 20);
+  for (let px = pixelStart; px < pixelEnd; px++) {
+    const entry = table + <u32>(px * taps) * 4;
+    let dst = rows + <u32>px * rowBytes;
+    for (let t = 0; t < taps; t++) {
+      store<u64>(dst, load<u64>(input + load<u32>(entry + <u32>t * 4)));
+      dst += channelBytes;
+    }
+  }
+}
+
 /** Stores the first `count` (< 8) bytes of `v`. Lane indices must be constants. */
 @inline
 function storePartial8(ptr: usize, v: v128, count: i32): void {

@@ -13,8 +13,12 @@ interface PackedConv {
   bias: number;
   /** Blocks of 8 output channels per group (depthwise: blocks of 8 channels). */
   blocks: number;
-  /** Pairs of input channels per group (general kernel only). */
+  /** Pairs of input channels per group (general kernel only; im2col: pairs of a row). */
   pairs: number;
+  /** Set for convolutions read through im2col rows: int16 values per row (taps × channels). */
+  im2colLength?: number;
+  /** The im2col rows' table (row offsets), kept like `table`. */
+  rowTable?: { pixels: number; ptr: number };
   /** The indirection table of the last run's shape, kept while the shape stays the same. */
   table?: { shape: string; ptr: number };
   /** What the finalizer frees. */
@@ -31,9 +35,20 @@ function isDepthwise(plan: ConvPlan): boolean {
   return plan.groupInputChannels === 1 && plan.groupOutputChannels === 1;
 }
 
+/**
+ * Convolutions with 1 or 3 input channels (a net's first layer) and more than one tap waste much
+ * of every channel pair read tap by tap: they go through im2col rows instead (wasm im2colRows).
+ */
+function usesIm2col(plan: ConvPlan): boolean {
+  return !isDepthwise(plan) && plan.groups === 1 && plan.groupInputChannels <= 3 && plan.groupInputChannels !== 2 && plan.kernelH * plan.kernelW > 1;
+}
+
 function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
-  const { groups, groupInputChannels: cg, groupOutputChannels: mg, kernelH, kernelW, weights, bias } = plan;
-  const taps = kernelH * kernelW;
+  const { groups, groupOutputChannels: mg, weights, bias } = plan;
+  // An im2col row is one "tap" of taps × channels values, in the weights' own order.
+  const im2col = usesIm2col(plan);
+  const taps = im2col ? 1 : plan.kernelH * plan.kernelW;
+  const cg = im2col ? plan.kernelH * plan.kernelW * plan.groupInputChannels : plan.groupInputChannels;
   const depthwise = isDepthwise(plan);
   const blocks = Math.ceil((depthwise ? groups : mg) / 8);
   const pairs = Math.ceil(cg / 2);
@@ -84,7 +99,7 @@ function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
     }
   }
   const owned = [wPtr, bPtr];
-  const packed: PackedConv = { depthwise, weights: wPtr, bias: bPtr, blocks, pairs, owned };
+  const packed: PackedConv = { depthwise, weights: wPtr, bias: bPtr, blocks, pairs, owned, ...(im2col ? { im2colLength: cg } : {}) };
   releaseWeights.register(plan, { k, ptrs: owned });
   return packed;
 }
@@ -145,6 +160,21 @@ export function conv2dNhwcQ8Wasm(
     if (packed.depthwise) {
       p.set([table, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage, widened]);
       runRange(k, 'q8DepthwiseConv', params, pixels, taps * c, threads);
+    } else if (packed.im2colLength !== undefined) {
+      // Each row: the taps' channels back to back, then slack for the last 8-byte copy.
+      const rowBytes = Math.ceil((packed.im2colLength + 4) / 2) * 4;
+      const rows = k.heap.alloc(pixels * rowBytes);
+      const rowTable = rows === undefined ? undefined : im2colRowTable(k, packed, pixels, rowBytes);
+      if (rows === undefined || rowTable === undefined) {
+        if (rows !== undefined) k.heap.release(rows);
+        return undefined;
+      }
+      ptrs.push(rows);
+      p.set([table, widened, rows, taps, c * 2, rowBytes]);
+      runRange(k, 'im2colRows', params, pixels, taps, threads);
+      p.set([rowTable, packed.weights, packed.bias, output, 1, packed.pairs, 1, m, packed.blocks, m, 0, ...stage, rows, pixels]);
+      const items = Math.ceil(pixels / 4) * packed.blocks;
+      runRange(k, 'q8Conv', params, items, 32 * packed.im2colLength, threads);
     } else {
       p.set([table, packed.weights, packed.bias, output, taps, packed.pairs, plan.groups, plan.groupOutputChannels, packed.blocks, m, plan.groupInputChannels * 2, ...stage, widened, pixels]);
       // Work items: tiles of 4 pixels times blocks of 8 output channels (wasm/q8-conv.ts).
@@ -179,6 +209,23 @@ function indirectionTable(k: WasmKernels, packed: PackedConv, win: ConvWindow, n
   k.exports.buildIndirection(params);
   k.heap.release(params);
   packed.table = { shape, ptr };
+  packed.owned.push(ptr);
+  return ptr;
+}
+
+/** Offsets of the im2col rows (row i at i × rowBytes), kept while the pixel count holds. */
+function im2colRowTable(k: WasmKernels, packed: PackedConv, pixels: number, rowBytes: number): number | undefined {
+  if (packed.rowTable?.pixels === pixels) return packed.rowTable.ptr;
+  if (packed.rowTable) {
+    k.heap.release(packed.rowTable.ptr);
+    packed.owned.splice(packed.owned.indexOf(packed.rowTable.ptr), 1);
+    packed.rowTable = undefined;
+  }
+  const ptr = k.heap.alloc(pixels * 4);
+  if (ptr === undefined) return undefined;
+  const offsets = new Int32Array(k.memory.buffer, ptr, pixels);
+  for (let i = 0; i < pixels; i++) offsets[i] = i * rowBytes;
+  packed.rowTable = { pixels, ptr };
   packed.owned.push(ptr);
   return ptr;
 }

@@ -10,6 +10,7 @@ import { WasmHeap } from './wasm-heap.js';
 export interface KernelExports {
   centerU8(params: number, start: number, end: number): void;
   buildIndirection(params: number): void;
+  im2colRows(params: number, pixelStart: number, pixelEnd: number): void;
   q8Conv(params: number, pixelStart: number, pixelEnd: number): void;
   q8DepthwiseConv(params: number, pixelStart: number, pixelEnd: number): void;
   q8Add(params: number, start: number, end: number): void;
@@ -17,7 +18,7 @@ export interface KernelExports {
 }
 
 /** A kernel that splits over a range of work items, callable from any thread. */
-export type RangeKernel = 'centerU8' | 'q8Conv' | 'q8DepthwiseConv' | 'q8Add' | 'u8MaxPool';
+export type RangeKernel = 'centerU8' | 'im2colRows' | 'q8Conv' | 'q8DepthwiseConv' | 'q8Add' | 'u8MaxPool';
 
 export interface WasmKernels {
   readonly module: WebAssembly.Module;
