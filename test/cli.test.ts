@@ -116,6 +116,19 @@ describe('caffe2-int8 CLI', () => {
     expect(expectOneErrorLine(r.stderr)).toContain(`file ${cut}`);
   });
 
+  it('run --kernels js and --kernels wasm --threads 2 write the same bytes for the seed', () => {
+    const outputs = [['--kernels', 'js', '--threads', '1'], ['--kernels', 'wasm', '--threads', '2']].map((flags, i) => {
+      const out = join(tmp, `seed-kernels-${i}`);
+      const r = cli('run', '--init', join(SEED, 'init_net.pb'), '--net', join(SEED, 'predict_net.pb'), '--input', `x1=${join(SEED, 'x1.npy')}`, '--output', 'conv_1_q', '--out-dir', out, ...flags);
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(join(out, 'conv_1_q.npy'));
+    });
+    expect(Buffer.compare(outputs[0]!, outputs[1]!)).toBe(0);
+    const bad = cli('run', '--net', join(SEED, 'predict_net.pb'), '--out-dir', tmp, '--kernels', 'gpu');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^error: --kernels takes wasm or js, got "gpu"/);
+  });
+
   it('run: usage errors are one error line too', () => {
     const r = cli('run', '--net');
     expect(r.status).toBe(1);

@@ -26,6 +26,8 @@ options:
   --max-op-work N       refuse any op run over N multiply-adds (default 1e10)
   --threads N           threads to split large ops over (default: the cores, at most 4;
                         1: no worker threads). The outputs are the same for every N
+  --kernels wasm|js     WebAssembly SIMD kernels (default) or the TypeScript reference
+                        kernels; the outputs are the same
   --debug               print a stack trace on errors
 `;
 
@@ -48,6 +50,7 @@ export function runCommand(argv: string[]): number {
         'max-tensor-bytes': { type: 'string' },
         'max-op-work': { type: 'string' },
         threads: { type: 'string' },
+        kernels: { type: 'string' },
         debug: { type: 'boolean' },
       },
     }),
@@ -63,6 +66,8 @@ export function runCommand(argv: string[]): number {
   const isa = values.isa ?? 'vnni';
   if (isa !== 'vnni' && isa !== 'avx2') throw new UsageError(`--isa takes vnni or avx2, got "${isa}"`);
   const threads = parseThreads(values.threads);
+  const kernels = values.kernels ?? 'wasm';
+  if (kernels !== 'wasm' && kernels !== 'js') throw new UsageError(`--kernels takes wasm or js, got "${kernels}"`);
   const limit = (flag: 'max-tensor-bytes' | 'max-op-work'): number | undefined => {
     const text = values[flag];
     if (text === undefined) return undefined;
@@ -70,7 +75,7 @@ export function runCommand(argv: string[]): number {
     if (text.trim() === '' || !(n >= 0)) throw new UsageError(`--${flag} takes a number >= 0, got "${text}"`);
     return n;
   };
-  const ws = new Workspace({ isa, maxTensorBytes: limit('max-tensor-bytes'), maxOpWork: limit('max-op-work'), threads });
+  const ws = new Workspace({ isa, maxTensorBytes: limit('max-tensor-bytes'), maxOpWork: limit('max-op-work'), threads, kernels });
   const init = values.init ? readNetFile(values.init) : undefined;
   const net = readNetFile(values.net);
   // Errors while running a net or feeding a blob also name the file they came from.
