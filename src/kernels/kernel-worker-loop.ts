@@ -7,7 +7,8 @@ import type { KernelExports } from './wasm-module.js';
  * How long an idle worker polls for the next job before it sleeps. Polling catches back-to-back
  * ops without a wake-up (10-20 µs), but on a machine with more busy threads than cores it takes
  * the core from the calling thread: 1 ms of polling made MobileNetV2 on 2 threads 1.4x slower
- * next to one busy process, 0.1 ms some 10%.
+ * next to one busy process, 0.1 ms some 10%. 0.5 ms spans the calling thread's work between
+ * most consecutive kernels of a net (copies, set-up), so a worker rarely sleeps inside a run.
  */
 const IDLE_SPIN_MS = 0.5;
 
