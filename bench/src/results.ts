@@ -1,15 +1,55 @@
 // The bench's result document (what --json prints) and the figures derived from the runtime
-// processes' reports: our time against each peer's, thread scaling, and output agreement.
+// processes' results: our time against each peer's and thread scaling (both per round, then the
+// median over rounds), and output agreement.
 import { readFileSync } from 'node:fs';
-import type { ChildReport, WorkloadResult } from './child.js';
+import type { ExitFigures } from './child.js';
 import type { MachineCheck } from './machine.js';
 import { toNchw } from './onnx-model.js';
 import type { BenchOptions } from './options.js';
 import type { RuntimeId } from './runtimes.js';
+import { spreadOf, type Spread } from './timing.js';
 import { outputFile, type WorkloadFiles } from './workloads.js';
 
 export const PEERS = ['ort-node', 'ort-web', 'ort-node-s8'] as const;
 export const MEMORY_TARGET_MIB = 200;
+
+export type WorkloadResult =
+  | {
+      workload: string;
+      status: 'ok';
+      /** CreateNet / InferenceSession.create, ms. */
+      createMs: number;
+      /** The first run (weights packed), ms. */
+      firstRunMs: number;
+      /** Runs before timing, the first included. */
+      warmupRuns: number;
+      runsPerBatch: number;
+      /** Timed runs, all rounds. */
+      runs: number;
+      /** Per round, the median time of that round's batch, ms. */
+      roundMs: number[];
+      /** Median, min and max over all timed runs, ms. */
+      medianMs: number;
+      minMs: number;
+      maxMs: number;
+      /** Process CPU time / wall time over its batches: ~N when N threads really work. */
+      cpuPerWall: number;
+      /** Median time the process took, after a batch, until its threads were quiet (timing.ts settle), ms. */
+      settleMs: number;
+      /** CPU time and wall time of the process between its batches, while others were timed (interleaved mode). */
+      idleCpuMs?: number;
+      idleWallMs?: number;
+    }
+  | { workload: string; status: 'error' | 'skipped'; reason: string };
+
+export interface ProcessReport extends ExitFigures {
+  runtime: RuntimeId;
+  threads: number;
+  /** Set when the runtime could not be set up at all (e.g. an option it refuses) or the process died. */
+  error?: string;
+  versions?: Record<string, string>;
+  results: WorkloadResult[];
+}
 
 export interface Comparison {
   workload: string;
@@ -17,8 +57,8 @@ export interface Comparison {
   /** Which of our configurations is compared: ours-wasm, or ours-js where wasm gave no number. */
   ours: RuntimeId;
   oursMs: number;
-  /** Our median time / the peer's: above 1, the peer is faster. */
-  ratio: Partial<Record<(typeof PEERS)[number], number>>;
+  /** Per round, our time / the peer's (above 1: the peer is faster); median and quartiles over rounds. */
+  ratio: Partial<Record<(typeof PEERS)[number], Spread>>;
 }
 
 export interface Scaling {
@@ -26,8 +66,8 @@ export interface Scaling {
   runtime: RuntimeId;
   threads: number;
   baseThreads: number;
-  /** Throughput at `threads` / throughput at `baseThreads` (= base time / time). */
-  speedup: number;
+  /** Per round, throughput at `threads` / throughput at `baseThreads` (= base time / time); median and quartiles over rounds. */
+  speedup: Spread;
 }
 
 export interface Agreement {
@@ -51,12 +91,14 @@ export interface MemoryCheck {
 
 export interface BenchResult {
   date: string;
+  /** interleaved: all runtime processes alive, timed in turn round by round; sequential: one process after another. */
+  mode: 'interleaved' | 'sequential';
   machine: { cpu: string; cores: number; node: string; platform: string };
   options: BenchOptions;
   /** How inputs reach each runtime. */
   inputs: string;
   workloads: Array<{ name: string; kind: 'layer' | 'net'; macs: number }>;
-  processes: ChildReport[];
+  processes: ProcessReport[];
   comparisons: Comparison[];
   scaling: Scaling[];
   agreement: Agreement[];
@@ -66,30 +108,36 @@ export interface BenchResult {
 
 type Ok = Extract<WorkloadResult, { status: 'ok' }>;
 
-export function okResult(processes: readonly ChildReport[], runtime: RuntimeId, threads: number, workload: string): Ok | undefined {
+export function okResult(processes: readonly ProcessReport[], runtime: RuntimeId, threads: number, workload: string): Ok | undefined {
   const r = processes.find((p) => p.runtime === runtime && p.threads === threads)?.results.find((x) => x.workload === workload);
   return r?.status === 'ok' ? r : undefined;
 }
 
-export function compare(processes: readonly ChildReport[], workloads: readonly WorkloadFiles[], threads: readonly number[]): Comparison[] {
+/** f(a's time, b's time) in each round, then its median and quartiles over the rounds. */
+function perRound(a: Ok, b: Ok, f: (a: number, b: number) => number): Spread {
+  const n = Math.min(a.roundMs.length, b.roundMs.length);
+  return spreadOf(Array.from({ length: n }, (_, i) => f(a.roundMs[i]!, b.roundMs[i]!)));
+}
+
+export function compare(processes: readonly ProcessReport[], workloads: readonly WorkloadFiles[], threads: readonly number[]): Comparison[] {
   const out: Comparison[] = [];
   for (const w of workloads) {
     for (const t of threads) {
       const ours = (['ours-wasm', 'ours-js'] as const).find((id) => okResult(processes, id, t, w.name));
       if (!ours) continue;
-      const oursMs = okResult(processes, ours, t, w.name)!.medianMs;
+      const o = okResult(processes, ours, t, w.name)!;
       const ratio: Comparison['ratio'] = {};
       for (const peer of PEERS) {
         const p = okResult(processes, peer, t, w.name);
-        if (p) ratio[peer] = oursMs / p.medianMs;
+        if (p) ratio[peer] = perRound(o, p, (a, b) => a / b);
       }
-      out.push({ workload: w.name, threads: t, ours, oursMs, ratio });
+      out.push({ workload: w.name, threads: t, ours, oursMs: o.medianMs, ratio });
     }
   }
   return out;
 }
 
-export function scaling(processes: readonly ChildReport[], workloads: readonly WorkloadFiles[], threads: readonly number[]): Scaling[] {
+export function scaling(processes: readonly ProcessReport[], workloads: readonly WorkloadFiles[], threads: readonly number[]): Scaling[] {
   const base = Math.min(...threads);
   const out: Scaling[] = [];
   for (const w of workloads.filter((x) => x.kind === 'net')) {
@@ -97,7 +145,7 @@ export function scaling(processes: readonly ChildReport[], workloads: readonly W
       const b = okResult(processes, runtime, base, w.name);
       for (const t of threads.filter((x) => x !== base)) {
         const r = okResult(processes, runtime, t, w.name);
-        if (b && r) out.push({ workload: w.name, runtime, threads: t, baseThreads: base, speedup: b.medianMs / r.medianMs });
+        if (b && r) out.push({ workload: w.name, runtime, threads: t, baseThreads: base, speedup: perRound(b, r, (x, y) => x / y) });
       }
     }
   }
@@ -105,7 +153,7 @@ export function scaling(processes: readonly ChildReport[], workloads: readonly W
 }
 
 /** Max |difference| of every runtime's output against ours; ONNX outputs are NCHW. */
-export function agreement(processes: readonly ChildReport[], workloads: readonly WorkloadFiles[], threads: readonly number[], dir: string): Agreement[] {
+export function agreement(processes: readonly ProcessReport[], workloads: readonly WorkloadFiles[], threads: readonly number[], dir: string): Agreement[] {
   const out: Agreement[] = [];
   for (const w of workloads) {
     const refRuntime = (['ours-wasm', 'ours-js'] as const).find((id) => okResult(processes, id, threads[0]!, w.name));
