@@ -22,13 +22,6 @@ export class WasmHeap {
     this.top = Math.ceil(base / ALIGN) * ALIGN;
   }
 
-  /** Bytes currently handed out. */
-  get usedBytes(): number {
-    let used = 0;
-    for (const size of this.sizes.values()) used += size;
-    return used;
-  }
-
   /** A 16-byte-aligned block of `bytes`, or undefined when the memory cannot hold it. */
   alloc(bytes: number): number | undefined {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);

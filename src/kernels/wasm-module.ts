@@ -117,10 +117,6 @@ export function wasmKernelsStatus(): 'ready' | 'compiling' | 'unavailable' {
   return kernels ? 'ready' : failure === undefined ? 'compiling' : 'unavailable';
 }
 
-/** Why the wasm kernels are not in use, if they are not. */
-export function wasmKernelsFailure(): unknown {
-  return failure;
-}
 
 /** Allocates every block or none. */
 export function allocAll(k: WasmKernels, sizes: number[]): number[] | undefined {
