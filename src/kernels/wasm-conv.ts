@@ -198,8 +198,7 @@ function indirectionTable(k: WasmKernels, packed: PackedConv, win: ConvWindow, n
   const shape = [n, h, w, c, outH, outW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft].join(',');
   if (packed.table?.shape === shape) return packed.table.ptr;
   if (packed.table) {
-    k.heap.release(packed.table.ptr);
-    packed.owned.splice(packed.owned.indexOf(packed.table.ptr), 1);
+    releaseOwned(k, packed, packed.table.ptr);
     packed.table = undefined;
   }
   const ptrs = allocAll(k, [n * outH * outW * kernelH * kernelW * 4, 80]);
@@ -217,8 +216,7 @@ function indirectionTable(k: WasmKernels, packed: PackedConv, win: ConvWindow, n
 function im2colRowTable(k: WasmKernels, packed: PackedConv, pixels: number, rowBytes: number): number | undefined {
   if (packed.rowTable?.pixels === pixels) return packed.rowTable.ptr;
   if (packed.rowTable) {
-    k.heap.release(packed.rowTable.ptr);
-    packed.owned.splice(packed.owned.indexOf(packed.rowTable.ptr), 1);
+    releaseOwned(k, packed, packed.rowTable.ptr);
     packed.rowTable = undefined;
   }
   const ptr = k.heap.alloc(pixels * 4);
@@ -228,4 +226,10 @@ function im2colRowTable(k: WasmKernels, packed: PackedConv, pixels: number, rowB
   packed.rowTable = { pixels, ptr };
   packed.owned.push(ptr);
   return ptr;
+}
+
+/** Frees a block the plan owned (a table whose shape no longer holds). */
+function releaseOwned(k: WasmKernels, packed: PackedConv, ptr: number): void {
+  k.heap.release(ptr);
+  packed.owned.splice(packed.owned.indexOf(ptr), 1);
 }
