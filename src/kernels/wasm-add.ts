@@ -20,7 +20,7 @@ export function addVectorsWasm(q: AddQuantization, a: Uint8Array, b: Uint8Array,
     if (residentB === undefined) new Uint8Array(buffer, copiedB, n).set(b);
     new Int32Array(buffer, params, 10).set([residentA ?? copiedA, residentB ?? copiedB, out, q.zeroPointProduct, q.aMultiplier, q.bMultiplier, q.shift, q.yZeroPoint, q.yMin, q.yMax]);
     runRange(k, 'q8Add', params, n, 2, threads);
-    ptrs.splice(2, 1);
+    ptrs.splice(ptrs.indexOf(out), 1);
     return copyOutResident(k, out, n);
   } finally {
     for (const p of ptrs) k.heap.release(p);

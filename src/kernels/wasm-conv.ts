@@ -139,15 +139,9 @@ export function conv2dNhwcQ8Wasm(
   const table = indirectionTable(k, packed, win, n, h, w, c, outH, outW, plan.kernelH, plan.kernelW, zeroOffset);
   if (table === undefined) return undefined;
   const resident = x.length === inputBytes ? residentAddress(k, x) : undefined;
-  const ptrs = allocAll(k, [resident === undefined ? inputBytes : 0, zeroOffset + zeroRowBytes, 128]);
+  const ptrs = allocAll(k, [resident === undefined ? inputBytes : 0, zeroOffset + zeroRowBytes, 128, pixels * m]);
   if (!ptrs) return undefined;
-  const output = k.heap.alloc(pixels * m);
-  if (output === undefined) {
-    for (const ptr of ptrs) k.heap.release(ptr);
-    return undefined;
-  }
-  const [copied, widened, params] = ptrs as [number, number, number];
-  let outputKept = false;
+  const [copied, widened, params, output] = ptrs as [number, number, number, number];
   try {
     const { buffer } = k.memory;
     const raw = resident ?? copied;
@@ -181,11 +175,11 @@ export function conv2dNhwcQ8Wasm(
       const items = Math.ceil(pixels / 4) * plan.groups * packed.blocks;
       runRange(k, 'q8Conv', params, items, 32 * taps * plan.groupInputChannels, threads);
     }
-    outputKept = true;
+    // The output block passes to the resident cache; the finally frees the rest.
+    ptrs.splice(ptrs.indexOf(output), 1);
     return copyOutResident(k, output, pixels * m);
   } finally {
     for (const ptr of ptrs) k.heap.release(ptr);
-    if (!outputKept) k.heap.release(output);
   }
 }
 

@@ -21,7 +21,7 @@ export function maxPool2dNhwcU8Wasm(plan: MaxPoolPlan, x: Uint8Array, n: number,
     if (resident === undefined) new Uint8Array(buffer, copied, inputBytes).set(x.subarray(0, inputBytes));
     new Int32Array(buffer, params, 15).set([resident ?? copied, output, h, w, c, outH, outW, kernelH, kernelW, strideH, strideW, padTop, padLeft, plan.outputMin, plan.outputMax]);
     runRange(k, 'u8MaxPool', params, pixels, kernelH * kernelW * c, threads);
-    ptrs.splice(1, 1);
+    ptrs.splice(ptrs.indexOf(output), 1);
     return copyOutResident(k, output, pixels * c);
   } finally {
     for (const p of ptrs) k.heap.release(p);
