@@ -9,7 +9,7 @@
 //   buffer does; offsets rather than addresses let an op keep its table from run to run;
 // - weights are packed once, as int16 (w - wzp), in blocks of 8 output channels.
 // The kernels take a pixel range so that threads sharing this memory can split one op.
-import { packBytes8, requantize4, stageMask, stageMax, stageMin, stageMultiplier, stageShift, stageZeroPoint } from './q8-requantize';
+import { outputBytes8, stageIsShort, stageMask, stageMax, stageMin, stageMultiplier, stageOffset, stageShift, stageZeroPoint } from './q8-requantize';
 
 /**
  * dst[i] = src[i] - zeroPoint as int16 for bytes [start, end), a range so threads can share it.
@@ -100,7 +100,7 @@ function store8(ptr: usize, v: v128, count: i32): void {
  * group * blocks + block), so that threads can split layers with few pixels (a 7x7 map, a
  * fully connected layer on one row) as evenly as large ones. Words at `p`: [table, weights,
  * bias, output, taps, pairs, groups, groupOutputChannels, blocks, outputChannels,
- * groupInputBytes, <output stage: 5 words>, input, pixels].
+ * groupInputBytes, <output stage: 6 words>, input, pixels].
  *
  * Weights: per (group, block of 8 output channels), per tap, per pair of input channels, 16
  * int16 [m0c0 m0c1 m1c0 m1c1 m2c0 m2c1 m3c0 m3c1 | m4c0 ... m7c1]; an odd channel count is
@@ -111,15 +111,25 @@ export function q8Conv(p: usize, itemStart: i32, itemEnd: i32): void {
   const table = load<u32>(p), weights = load<u32>(p, 4), bias = load<u32>(p, 8), output = load<u32>(p, 12);
   const taps = load<i32>(p, 16), pairs = load<i32>(p, 20), groups = load<i32>(p, 24);
   const groupOutputChannels = load<i32>(p, 28), blocks = load<i32>(p, 32), outputChannels = load<i32>(p, 36);
-  const groupInputBytes = load<i32>(p, 40), input = load<u32>(p, 64), pixels = load<i32>(p, 68);
+  const groupInputBytes = load<i32>(p, 40), input = load<u32>(p, 68), pixels = load<i32>(p, 72);
   const multiplier = stageMultiplier(p + 44), shift = stageShift(p + 44), zeroPoint = stageZeroPoint(p + 44);
   const mask = stageMask(shift), min = stageMin(p + 44), max = stageMax(p + 44);
+  const shortOffset = stageOffset(p + 44), short = stageIsShort(p + 44);
   const blockBytes = taps * pairs * 32;
   const blocksPerTile = groups * blocks;
-  for (let item = itemStart; item < itemEnd; item++) {
-    const px = (item / blocksPerTile) * 4;
-    const block = item % blocksPerTile;
-    const g = block / blocks, blk = block % blocks;
+  // The item's tile, group and block, advanced by counting: a division per item costs as much
+  // as a small layer's arithmetic.
+  let px = (itemStart / blocksPerTile) * 4, block = itemStart % blocksPerTile;
+  let g = block / blocks, blk = block % blocks;
+  for (let item = itemStart; item < itemEnd; item++, block++, blk++) {
+    if (blk == blocks) {
+      blk = 0;
+      if (++g == groups) {
+        g = 0;
+        block = 0;
+        px += 4;
+      }
+    }
     const inputOffset = input + <u32>(g * groupInputBytes);
     const count = groupOutputChannels - blk * 8;
     const out0 = output + <u32>(px * outputChannels + g * groupOutputChannels + blk * 8);
@@ -184,10 +194,10 @@ export function q8Conv(p: usize, itemStart: i32, itemEnd: i32): void {
         }
       }
       const stride = <u32>outputChannels;
-      store8(out0, packBytes8(requantize4(a00, multiplier, mask, shift, zeroPoint), requantize4(a01, multiplier, mask, shift, zeroPoint), min, max), count);
-      store8(out0 + stride, packBytes8(requantize4(a10, multiplier, mask, shift, zeroPoint), requantize4(a11, multiplier, mask, shift, zeroPoint), min, max), count);
-      store8(out0 + stride * 2, packBytes8(requantize4(a20, multiplier, mask, shift, zeroPoint), requantize4(a21, multiplier, mask, shift, zeroPoint), min, max), count);
-      store8(out0 + stride * 3, packBytes8(requantize4(a30, multiplier, mask, shift, zeroPoint), requantize4(a31, multiplier, mask, shift, zeroPoint), min, max), count);
+      store8(out0, outputBytes8(a00, a01, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), count);
+      store8(out0 + stride, outputBytes8(a10, a11, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), count);
+      store8(out0 + stride * 2, outputBytes8(a20, a21, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), count);
+      store8(out0 + stride * 3, outputBytes8(a30, a31, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), count);
       continue;
     }
     // The last tile's remaining pixels one at a time.
@@ -205,7 +215,7 @@ export function q8Conv(p: usize, itemStart: i32, itemEnd: i32): void {
           x += 4;
         }
       }
-      store8(out0 + <u32>((q - px) * outputChannels), packBytes8(requantize4(a0, multiplier, mask, shift, zeroPoint), requantize4(a1, multiplier, mask, shift, zeroPoint), min, max), count);
+      store8(out0 + <u32>((q - px) * outputChannels), outputBytes8(a0, a1, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), count);
     }
   }
 }
@@ -225,7 +235,7 @@ function interleaveHigh(a: v128, b: v128): v128 {
 /**
  * Depthwise convolution (one input and one output channel per group) over output pixels
  * [pixelStart, pixelEnd). Words at `p`: [table, weights, bias, output, taps, channels, blocks,
- * <output stage: 5 words>, input].
+ * <output stage: 6 words>, input].
  *
  * Taps are taken in pairs so that i32x4.dot_i16x8_s adds both products of a channel at once:
  * per (tap pair, block of 8 channels) the weights hold [t0c0 t1c0 t0c1 t1c1 t0c2 t1c2 t0c3 t1c3 |
@@ -234,9 +244,10 @@ function interleaveHigh(a: v128, b: v128): v128 {
  */
 export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void {
   const table = load<u32>(p), weights = load<u32>(p, 4), bias = load<u32>(p, 8), output = load<u32>(p, 12);
-  const taps = load<i32>(p, 16), channels = load<i32>(p, 20), blocks = load<i32>(p, 24), input = load<u32>(p, 48);
+  const taps = load<i32>(p, 16), channels = load<i32>(p, 20), blocks = load<i32>(p, 24), input = load<u32>(p, 52);
   const multiplier = stageMultiplier(p + 28), shift = stageShift(p + 28), zeroPoint = stageZeroPoint(p + 28);
   const mask = stageMask(shift), min = stageMin(p + 28), max = stageMax(p + 28);
+  const shortOffset = stageOffset(p + 28), short = stageIsShort(p + 28);
   const pairs = taps >> 1;
   const pairBytes = <u32>blocks * 32;
   const lastTap = weights + <u32>pairs * pairBytes;
@@ -266,7 +277,7 @@ export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void 
         const x = v128.load(i8 + offset), w = v128.load(lastTap + offset);
         a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w));
         a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
-        store8(out + offset / 2, packBytes8(requantize4(a0, multiplier, mask, shift, zeroPoint), requantize4(a1, multiplier, mask, shift, zeroPoint), min, max), channels - blk * 8);
+        store8(out + offset / 2, outputBytes8(a0, a1, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), channels - blk * 8);
       }
       continue;
     }
@@ -287,7 +298,7 @@ export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void 
         a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w));
         a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
       }
-      store8(out + offset / 2, packBytes8(requantize4(a0, multiplier, mask, shift, zeroPoint), requantize4(a1, multiplier, mask, shift, zeroPoint), min, max), channels - blk * 8);
+      store8(out + offset / 2, outputBytes8(a0, a1, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), channels - blk * 8);
     }
   }
 }

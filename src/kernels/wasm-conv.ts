@@ -11,6 +11,11 @@ interface PackedConv {
   depthwise: boolean;
   weights: number;
   bias: number;
+  /**
+   * The output stage's offset word: nonzero when the kernels may use the short form, for which
+   * the weights and bias below are packed doubled (wasm/q8-requantize.ts).
+   */
+  shortOffset: number;
   /** Blocks of 8 output channels per group (depthwise: blocks of 8 channels). */
   blocks: number;
   /** Pairs of input channels per group (general kernel only; im2col: pairs of a row). */
@@ -43,6 +48,28 @@ function usesIm2col(plan: ConvPlan): boolean {
   return !isDepthwise(plan) && plan.groups === 1 && plan.groupInputChannels <= 3 && plan.groupInputChannels !== 2 && plan.kernelH * plan.kernelW > 1;
 }
 
+/**
+ * The short output stage's offset 2^(shift-1) + zeroPoint * 2^shift if that form is exact for
+ * this plan, else 0. It is when every accumulator, bounded by |bias| + max|x - xzp| * Σ|w - wzp|
+ * per output channel, stays below 2^30 (so twice it fits an int32 lane) and q + offset cannot
+ * overflow (|q| <= bound + 1), and when shift >= 1.
+ */
+function shortStageOffset(plan: ConvPlan): number {
+  const { requant, zeroPoint } = plan.output;
+  if (requant.shift < 1) return 0;
+  const maxX = Math.max(plan.inputZeroPoint, 255 - plan.inputZeroPoint);
+  const outputs = plan.groups * plan.groupOutputChannels;
+  const length = plan.weights.length / outputs;
+  let bound = 0;
+  for (let o = 0; o < outputs; o++) {
+    let sum = 0;
+    for (let i = o * length; i < (o + 1) * length; i++) sum += Math.abs(plan.weights[i]!);
+    bound = Math.max(bound, Math.abs(plan.bias[o]!) + maxX * sum);
+  }
+  const offset = 2 ** (requant.shift - 1) + zeroPoint * 2 ** requant.shift;
+  return bound < 2 ** 30 && bound + 2 + offset < 2 ** 31 ? offset : 0;
+}
+
 function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
   const { groups, groupOutputChannels: mg, weights, bias } = plan;
   // An im2col row is one "tap" of taps × channels values, in the weights' own order.
@@ -64,6 +91,7 @@ function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
   const w16 = new Int16Array(k.memory.buffer, wPtr, weightCount).fill(0);
   const b32 = new Int32Array(k.memory.buffer, bPtr, biasCount).fill(0);
   const k1 = taps * cg;
+  const shortOffset = shortStageOffset(plan);
   if (depthwise) {
     // Tap pairs, per block of 8 channels [t0c0 t1c0 ... t0c3 t1c3 | t0c4 t1c4 ... t0c7 t1c7],
     // then an odd last tap as [block][8 channels] (wasm/q8-conv.ts, q8DepthwiseConv).
@@ -98,8 +126,13 @@ function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
       }
     }
   }
+  if (shortOffset !== 0) {
+    // |w - wzp| <= 255, so doubled weights still fit int16; the bound covers the bias.
+    for (let i = 0; i < weightCount; i++) w16[i]! *= 2;
+    for (let i = 0; i < biasCount; i++) b32[i]! *= 2;
+  }
   const owned = [wPtr, bPtr];
-  const packed: PackedConv = { depthwise, weights: wPtr, bias: bPtr, blocks, pairs, owned, ...(im2col ? { im2colLength: cg } : {}) };
+  const packed: PackedConv = { depthwise, weights: wPtr, bias: bPtr, shortOffset, blocks, pairs, owned, ...(im2col ? { im2colLength: cg } : {}) };
   releaseWeights.register(plan, { k, ptrs: owned });
   return packed;
 }
@@ -150,7 +183,7 @@ export function conv2dNhwcQ8Wasm(
     const p = new Int32Array(buffer, params, 32);
     p.set([raw, widened, plan.inputZeroPoint]);
     runRange(k, 'centerU8', params, inputBytes, 1, threads);
-    const stage = [plan.output.requant.multiplier, plan.output.requant.shift, plan.output.zeroPoint, plan.output.min, plan.output.max];
+    const stage = [plan.output.requant.multiplier, plan.output.requant.shift, plan.output.zeroPoint, plan.output.min, plan.output.max, packed.shortOffset];
     if (packed.depthwise) {
       p.set([table, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage, widened]);
       runRange(k, 'q8DepthwiseConv', params, pixels, taps * c, threads);
