@@ -3,6 +3,7 @@
 import { asCaffe2Error, Caffe2Error } from './errors.js';
 import { CreatedNet, CreatedOperator, type BlobStore } from './net.js';
 import { defaultThreads } from './kernels/thread-pool.js';
+import { dropBlobData, holdBlobData } from './kernels/wasm-outputs.js';
 import { DEFAULT_MAX_OP_WORK, type Isa, type KernelChoice, type RunOptions } from './operator.js';
 import { decodeBinary } from './proto/schema.js';
 import type { NetDef, OperatorDef } from './proto/types.js';
@@ -103,6 +104,11 @@ export class Workspace implements BlobStore {
   hasBlob(name: string): boolean {
     return this.blobs.has(name);
   }
+  /**
+   * The blob's value itself, not a copy: its data may live in the wasm kernels' memory and is
+   * reused once no blob holds it (src/kernels/wasm-outputs.ts), so copy what you keep past the
+   * blob's next write, or use FetchBlob / FetchInt8Blob, which copy.
+   */
   getBlob(name: string): BlobValue {
     return this.blobs.get(name);
   }
@@ -111,8 +117,11 @@ export class Workspace implements BlobStore {
   }
   setBlob(name: string, value: BlobValue): void {
     this.checkCommit([[name, value]]);
-    this.storedBytes += blobBytes(value) - blobBytes(this.blobs.get(name));
+    const old = this.blobs.get(name);
+    this.storedBytes += blobBytes(value) - blobBytes(old);
     this.blobs.set(name, value);
+    holdBlobData(value);
+    dropBlobData(old);
   }
   checkCommit(entries: ReadonlyArray<readonly [string, BlobValue]>): void {
     let total = this.storedBytes;
@@ -208,6 +217,7 @@ export class Workspace implements BlobStore {
 
   /** Drops every blob and net. */
   ResetWorkspace(): boolean {
+    for (const value of this.blobs.values()) dropBlobData(value);
     this.blobs.clear();
     this.storedBytes = 0;
     this.nets.clear();

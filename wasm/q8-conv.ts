@@ -119,6 +119,7 @@ export function q8Conv(p: usize, itemStart: i32, itemEnd: i32): void {
   const blocksPerTile = groups * blocks;
   // The item's tile, group and block, advanced by counting: a division per item costs as much
   // as a small layer's arithmetic.
+  if (itemStart >= itemEnd) return;
   let px = (itemStart / blocksPerTile) * 4, block = itemStart % blocksPerTile;
   let g = block / blocks, blk = block % blocks;
   for (let item = itemStart; item < itemEnd; item++, block++, blk++) {

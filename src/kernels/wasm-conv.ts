@@ -5,7 +5,7 @@
 import type { ConvPlan, ConvWindow } from '../../ops/int8-conv.js';
 import { allocAll, getWasmKernels, type WasmKernels } from './wasm-module.js';
 import { runRange } from './thread-pool.js';
-import { copyOutResident, residentAddress } from './wasm-resident.js';
+import { placeInput, takeOutput } from './wasm-outputs.js';
 
 interface PackedConv {
   depthwise: boolean;
@@ -171,14 +171,13 @@ export function conv2dNhwcQ8Wasm(
   const zeroRowBytes = (Math.max(c, packed.blocks * 8) + 16) * 2;
   const table = indirectionTable(k, packed, win, n, h, w, c, outH, outW, plan.kernelH, plan.kernelW, zeroOffset);
   if (table === undefined) return undefined;
-  const resident = x.length === inputBytes ? residentAddress(k, x) : undefined;
-  const ptrs = allocAll(k, [resident === undefined ? inputBytes : 0, zeroOffset + zeroRowBytes, 128, pixels * m]);
+  const ptrs = allocAll(k, [zeroOffset + zeroRowBytes, 128, pixels * m]);
   if (!ptrs) return undefined;
-  const [copied, widened, params, output] = ptrs as [number, number, number, number];
+  const [widened, params, output] = ptrs as [number, number, number];
   try {
+    const raw = placeInput(k, x, inputBytes, ptrs);
+    if (raw === undefined) return undefined;
     const { buffer } = k.memory;
-    const raw = resident ?? copied;
-    if (resident === undefined) new Uint8Array(buffer, raw, inputBytes).set(x.subarray(0, inputBytes));
     new Uint8Array(buffer, widened + inputBytes * 2, 32 + zeroRowBytes).fill(0);
     const p = new Int32Array(buffer, params, 32);
     p.set([raw, widened, plan.inputZeroPoint]);
@@ -208,9 +207,9 @@ export function conv2dNhwcQ8Wasm(
       const items = Math.ceil(pixels / 4) * plan.groups * packed.blocks;
       runRange(k, 'q8Conv', params, items, 32 * taps * plan.groupInputChannels, threads);
     }
-    // The output block passes to the resident cache; the finally frees the rest.
+    // The output block passes to its tensor; the finally frees the rest.
     ptrs.splice(ptrs.indexOf(output), 1);
-    return copyOutResident(k, output, pixels * m);
+    return takeOutput(k, output, pixels * m);
   } finally {
     for (const ptr of ptrs) k.heap.release(ptr);
   }

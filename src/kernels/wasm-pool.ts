@@ -2,7 +2,7 @@
 import type { MaxPoolPlan } from '../../ops/int8-pool.js';
 import { runRange } from './thread-pool.js';
 import { allocAll, getWasmKernels } from './wasm-module.js';
-import { copyOutResident, residentAddress } from './wasm-resident.js';
+import { placeInput, takeOutput } from './wasm-outputs.js';
 
 /** Max pooling on the wasm kernel, or undefined when it is unavailable or its memory is full. */
 export function maxPool2dNhwcU8Wasm(plan: MaxPoolPlan, x: Uint8Array, n: number, h: number, w: number, outH: number, outW: number, threads: number): Uint8Array | undefined {
@@ -11,18 +11,17 @@ export function maxPool2dNhwcU8Wasm(plan: MaxPoolPlan, x: Uint8Array, n: number,
   const c = plan.channels;
   const inputBytes = n * h * w * c;
   const pixels = n * outH * outW;
-  const resident = x.length === inputBytes ? residentAddress(k, x) : undefined;
-  const ptrs = allocAll(k, [resident === undefined ? inputBytes : 0, pixels * c, 64]);
+  const ptrs = allocAll(k, [pixels * c, 64]);
   if (!ptrs) return undefined;
-  const [copied, output, params] = ptrs as [number, number, number];
+  const [output, params] = ptrs as [number, number];
   try {
-    const { buffer } = k.memory;
+    const input = placeInput(k, x, inputBytes, ptrs);
+    if (input === undefined) return undefined;
     const { kernelH, kernelW, strideH, strideW, padTop, padLeft } = plan.window;
-    if (resident === undefined) new Uint8Array(buffer, copied, inputBytes).set(x.subarray(0, inputBytes));
-    new Int32Array(buffer, params, 15).set([resident ?? copied, output, h, w, c, outH, outW, kernelH, kernelW, strideH, strideW, padTop, padLeft, plan.outputMin, plan.outputMax]);
+    new Int32Array(k.memory.buffer, params, 15).set([input, output, h, w, c, outH, outW, kernelH, kernelW, strideH, strideW, padTop, padLeft, plan.outputMin, plan.outputMax]);
     runRange(k, 'u8MaxPool', params, pixels, kernelH * kernelW * c, threads);
     ptrs.splice(ptrs.indexOf(output), 1);
-    return copyOutResident(k, output, pixels * c);
+    return takeOutput(k, output, pixels * c);
   } finally {
     for (const p of ptrs) k.heap.release(p);
   }
