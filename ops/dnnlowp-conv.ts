@@ -372,7 +372,7 @@ function runConv(s: ConvSetup, io: OpIO, state: { parsed?: DnnlowpOutputArgs; we
 
   const outDims = nhwc ? [n, geo.outH, geo.outW, m] : [n, m, geo.outH, geo.outW];
   checkAllocation('uint8', outDims, io.options.maxTensorBytes);
-  checkOpWork(io.options, n * geo.outH * geo.outW * m * kernelDim, `a ${conv.kernel[0]}x${conv.kernel[1]} convolution to ${shapeString(outDims)}`);
+  checkOpWork(io.options, n * geo.outH * geo.outW * m * kernelDim, () => `a ${conv.kernel[0]}x${conv.kernel[1]} convolution to ${shapeString(outDims)}`);
   const kernel: DnnlowpConvKernel = {
     n, h, w, c, m, groups: g, kernelH: conv.kernel[0]!, kernelW: conv.kernel[1]!, geo,
     weights: wts.weights, inputZeroPoint: inQ.zeroPoint, rowZeroPoint, addend, multiplier,

@@ -200,7 +200,7 @@ function dnnlowpFcSpec(type: string, relu: boolean): OperatorSpec {
           }
           const outDims = [...xv.dims.slice(0, axis), n];
           checkAllocation('uint8', outDims, io.options.maxTensorBytes);
-          checkOpWork(io.options, rows * n * k, `a fully connected layer (M ${rows}, N ${n}, K ${k})`);
+          checkOpWork(io.options, rows * n * k, () => `a fully connected layer (M ${rows}, N ${n}, K ${k})`);
           const y = fullyConnectedDnnlowp(x, {
             rows, k, n, weights: wts.weights, rowZeroPoint, addend, multiplier,
             outputZeroPoint: out.zeroPoint, relu, pairSaturation: io.options.isa === 'avx2',

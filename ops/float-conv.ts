@@ -151,7 +151,7 @@ function floatConvSpec(type: 'Conv' | 'ConvRelu'): OperatorSpec {
           const [kh, kw] = geo.kernel;
           const cg = c / g;
           checkAllocation('float32', outDims, io.options.maxTensorBytes);
-          checkOpWork(io.options, n * geo.outH * geo.outW * m * kh * kw * cg, `a ${kh}x${kw} convolution to ${shapeString(outDims)}`);
+          checkOpWork(io.options, n * geo.outH * geo.outW * m * kh * kw * cg, () => `a ${kh}x${kw} convolution to ${shapeString(outDims)}`);
           const y = newFloatOutput(io, outDims);
           conv2dFloat({
             x: x.data as Float32Array,

@@ -53,7 +53,7 @@ export const fcOp: OperatorSpec = {
         enforce(n === b.dims[0], mismatch, { blob: io.inputName(2) });
         const outDims = [...x.dims.slice(0, ax), n];
         checkAllocation('float32', outDims, io.options.maxTensorBytes);
-        checkOpWork(io.options, m * n * k, `a fully connected layer (M ${m}, N ${n}, K ${k})`);
+        checkOpWork(io.options, m * n * k, () => `a fully connected layer (M ${m}, N ${n}, K ${k})`);
         const y = newFloatOutput(io, outDims);
         if (x.size > 0) {
           requireDtype(io, 0, x, 'float32');

@@ -47,7 +47,7 @@ function poolSpec(type: 'AveragePool' | 'MaxPool'): OperatorSpec {
           requireDtype(io, 0, x, 'float32');
           const outDims = order === 'NCHW' ? [n, c, geo.outH, geo.outW] : [n, geo.outH, geo.outW, c];
           checkAllocation('float32', outDims, io.options.maxTensorBytes);
-          checkOpWork(io.options, n * c * geo.outH * geo.outW * geo.kernel[0] * geo.kernel[1], `a ${geo.kernel.join('x')} pooling to ${shapeString(outDims)}`);
+          checkOpWork(io.options, n * c * geo.outH * geo.outW * geo.kernel[0] * geo.kernel[1], () => `a ${geo.kernel.join('x')} pooling to ${shapeString(outDims)}`);
           const y = newFloatOutput(io, outDims);
           // An empty output may come with a huge batch or channel count next to its zero: loop over nothing.
           if (y.size === 0) {

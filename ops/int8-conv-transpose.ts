@@ -203,7 +203,7 @@ const int8ConvTransposeSpec: OperatorSpec = {
         // ceil(KH/SH)·ceil(KW/SW) taps that land on an input pixel. An empty output does nothing.
         const tapsHit = Math.ceil(plan.kernelH / geo.stride[0]) * Math.ceil(plan.kernelW / geo.stride[1]);
         const work = oc === 0 ? 0 : n * geo.outH * geo.outW * (plan.kernelH * plan.kernelW + oc * ic * tapsHit);
-        checkOpWork(io.options, work, `a ${plan.kernelH}x${plan.kernelW} transposed convolution to ${shapeString(outDims)}`);
+        checkOpWork(io.options, work, () => `a ${plan!.kernelH}x${plan!.kernelW} transposed convolution to ${shapeString(outDims)}`);
         const xq = io.int8(0, 'uint8');
         const win: DeconvWindow = { strideH: geo.stride[0], strideW: geo.stride[1], padTop: geo.pads[0], padLeft: geo.pads[1] };
         const y = deconv2dNhwcQ8(plan, win, xq.data as Uint8Array, n, h, wd, geo.outH, geo.outW);

@@ -159,7 +159,7 @@ function int8ConvSpec(type: string, relu: boolean): OperatorSpec {
           if (h === 0 || w === 0) throw new Caffe2Error('failed to setup QNNPACK convolution object: input height and width must be non-zero', { blob: io.inputName(0) });
           const outDims = [n, geo.outH, geo.outW, m];
           checkAllocation('uint8', outDims, io.options.maxTensorBytes);
-          checkOpWork(io.options, n * geo.outH * geo.outW * m * plan.kernelH * plan.kernelW * plan.groupInputChannels, `a ${plan.kernelH}x${plan.kernelW} convolution to ${shapeString(outDims)}`);
+          checkOpWork(io.options, n * geo.outH * geo.outW * m * plan.kernelH * plan.kernelW * plan.groupInputChannels, () => `a ${plan!.kernelH}x${plan!.kernelW} convolution to ${shapeString(outDims)}`);
           const win: ConvWindow = {
             strideH: geo.stride[0],
             strideW: geo.stride[1],

@@ -119,7 +119,7 @@ const int8FcSpec: OperatorSpec = {
         const m = x.size / k;
         const outDims = [m, n];
         checkAllocation('uint8', outDims, io.options.maxTensorBytes);
-        checkOpWork(io.options, m * n * k, `a fully connected layer (M ${m}, N ${n}, K ${k})`);
+        checkOpWork(io.options, m * n * k, () => `a fully connected layer (M ${m}, N ${n}, K ${k})`);
         if (!plan) {
           plan = createFcPlan(io, x, w, b, k, n, yScale, yZeroPoint);
         } else if (plan.inputChannels !== k || plan.outputChannels !== n) {

@@ -213,7 +213,7 @@ function poolGeometry(io: OpIO, conv: ConvPoolArgs, x: Int8Tensor): { n: number;
   const geo = convPoolGeometry(conv, h, w, { c });
   checkAllocation('uint8', [n, geo.outH, geo.outW, c], io.options.maxTensorBytes);
   // Every output element visits its whole window (the global path visits each input element once).
-  checkOpWork(io.options, n * geo.outH * geo.outW * c * geo.kernel[0] * geo.kernel[1], `a ${geo.kernel.join('x')} pooling to ${shapeString([n, geo.outH, geo.outW, c])}`);
+  checkOpWork(io.options, n * geo.outH * geo.outW * c * geo.kernel[0] * geo.kernel[1], () => `a ${geo.kernel.join('x')} pooling to ${shapeString([n, geo.outH, geo.outW, c])}`);
   return { n, h, w, c, geo };
 }
 

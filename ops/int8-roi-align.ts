@@ -219,7 +219,7 @@ export const int8RoiAlign: OperatorSpec = {
           }
           // The work so far plus this RoI's (each sample: its weights, then four multiply-adds per channel).
           work += samplesPerRoi * (1 + 4 * channels);
-          checkOpWork(io.options, work, `RoI ${n} (${samplesPerRoi} sampling points of ${channels} channels)${n > 0 ? ` with the ${n} RoIs before it` : ''}`);
+          checkOpWork(io.options, work, () => `RoI ${n} (${samplesPerRoi} sampling points of ${channels} channels)${n > 0 ? ` with the ${n} RoIs before it` : ''}`);
           if (!(batchIndex >= 0 && batchIndex < batch)) {
             throw invalid(io, 1, `RoI ${n} has batch index ${batchValue}, outside the input's batch of ${batch} (Caffe2 reads out of bounds)`);
           }

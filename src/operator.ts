@@ -55,11 +55,12 @@ export const DEFAULT_MAX_OP_WORK = 1e10;
 /**
  * Refuses, before computing anything, an op run whose work (multiply-adds, or window taps for
  * pooling) is over the workspace's maxOpWork. Caffe2 has no such limit; it would simply run.
+ * `what` names the op's work in the message, and is only called to build it.
  */
-export function checkOpWork(options: RunOptions, work: number, what: string): void {
+export function checkOpWork(options: RunOptions, work: number, what: () => string): void {
   const limit = options.maxOpWork ?? DEFAULT_MAX_OP_WORK;
   if (!(work <= limit)) {
-    throw new Caffe2Error(`${what} needs ${work} multiply-adds, over this runtime's per-op work limit of ${limit} (WorkspaceOptions.maxOpWork)`, {}, 'invalid');
+    throw new Caffe2Error(`${what()} needs ${work} multiply-adds, over this runtime's per-op work limit of ${limit} (WorkspaceOptions.maxOpWork)`, {}, 'invalid');
   }
 }
 

@@ -3,10 +3,12 @@
 // computes: acc = bias + Σ (x - xzp)(w - wzp), wrapped to int32 lanes, then the Q31 output stage.
 //
 // Operands live in linear memory, laid out by src/kernels/wasm-conv.ts:
-// - the input is widened once per run to int16 (x - xzp), so a padded tap can point at zeros;
+// - for the general kernel the input is widened once per run to int16 (x - xzp), so a padded
+//   tap can point at zeros; the depthwise kernel reads the uint8 input itself (see there);
 // - an indirection table holds, per output pixel and kernel tap, the byte offset from the input
-//   block of that tap's input pixel (or of the zero row after it), as QNNPACK's indirection
-//   buffer does; offsets rather than addresses let an op keep its table from run to run;
+//   block of that tap's input pixel (or of the zero row after it, or PADDING), as QNNPACK's
+//   indirection buffer does; offsets rather than addresses let an op keep its table from run
+//   to run;
 // - weights are packed once, as int16 (w - wzp), in blocks of 8 output channels.
 // The kernels take a pixel range so that threads sharing this memory can split one op.
 import { outputBytes8, stageIsShort, stageMask, stageMax, stageMin, stageMultiplier, stageOffset, stageShift, stageZeroPoint } from './q8-requantize';
@@ -28,8 +30,8 @@ export function centerU8(p: usize, start: i32, end: i32): void {
 }
 
 /**
- * Fills the indirection table with input + byte offset of each tap's pixel, or zeroRow for a tap
- * in the padding. Words at `p`: [table, input, zeroRow, n, h, w, pixelBytes,
+ * Fills the indirection table with input + byte offset of each tap's pixel, or the word zeroRow
+ * (an offset, or PADDING) for a tap in the padding. Words at `p`: [table, input, zeroRow, n, h, w, pixelBytes,
  * outH, outW, kernelH, kernelW, strideH, strideW, dilationH, dilationW, padTop, padLeft].
  */
 export function buildIndirection(p: usize): void {
@@ -233,19 +235,35 @@ function interleaveHigh(a: v128, b: v128): v128 {
   return i16x8.shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
 }
 
+/** A table entry marking a tap in the padding (q8DepthwiseConv reads its zero-point row there). */
+const PADDING: u32 = 0xffffffff;
+
+/** The address of a depthwise tap: the input pixel at `entry`, or the zero-point row. */
+@inline
+function tapAddress(input: usize, zeroRow: usize, entry: u32): usize {
+  return select<usize>(zeroRow, input + entry, entry == PADDING);
+}
+
 /**
  * Depthwise convolution (one input and one output channel per group) over output pixels
  * [pixelStart, pixelEnd). Words at `p`: [table, weights, bias, output, taps, channels, blocks,
- * <output stage: 6 words>, input].
+ * <output stage: 6 words>, input, zeroRow].
+ *
+ * The input is read as it is, uint8, 8 channels at a time widened on load: the input zero point
+ * is folded into the bias (bias - xzp * Σ w, in wrapping int32 as the kernel adds), and a tap in
+ * the padding (table entry PADDING) reads a row of zero-point bytes, which the fold cancels. So
+ * no widened copy of the input is made, and half the bytes are read.
  *
  * Taps are taken in pairs so that i32x4.dot_i16x8_s adds both products of a channel at once:
  * per (tap pair, block of 8 channels) the weights hold [t0c0 t1c0 t0c1 t1c1 t0c2 t1c2 t0c3 t1c3 |
  * t0c4 ... t1c7]; an odd last tap follows, per block, as 8 plain int16 weights. 3x3 kernels, the
- * common case, keep their nine input addresses in locals.
+ * common case, keep their nine input addresses in locals. The last block of a pixel may read up
+ * to 7 bytes past its channels (src/kernels/wasm-heap.ts keeps memory readable past every block).
  */
 export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void {
   const table = load<u32>(p), weights = load<u32>(p, 4), bias = load<u32>(p, 8), output = load<u32>(p, 12);
-  const taps = load<i32>(p, 16), channels = load<i32>(p, 20), blocks = load<i32>(p, 24), input = load<u32>(p, 52);
+  const taps = load<i32>(p, 16), channels = load<i32>(p, 20), blocks = load<i32>(p, 24);
+  const input = load<u32>(p, 52), zeroRow = load<u32>(p, 56);
   const multiplier = stageMultiplier(p + 28), shift = stageShift(p + 28), zeroPoint = stageZeroPoint(p + 28);
   const mask = stageMask(shift), min = stageMin(p + 28), max = stageMax(p + 28);
   const shortOffset = stageOffset(p + 28), short = stageIsShort(p + 28);
@@ -256,50 +274,53 @@ export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void 
     const row = table + <u32>(px * taps) * 4;
     const out = output + <u32>(px * channels);
     if (taps == 9) {
-      const i0 = input + load<u32>(row), i1 = input + load<u32>(row, 4), i2 = input + load<u32>(row, 8);
-      const i3 = input + load<u32>(row, 12), i4 = input + load<u32>(row, 16), i5 = input + load<u32>(row, 20);
-      const i6 = input + load<u32>(row, 24), i7 = input + load<u32>(row, 28), i8 = input + load<u32>(row, 32);
+      const i0 = tapAddress(input, zeroRow, load<u32>(row)), i1 = tapAddress(input, zeroRow, load<u32>(row, 4));
+      const i2 = tapAddress(input, zeroRow, load<u32>(row, 8)), i3 = tapAddress(input, zeroRow, load<u32>(row, 12));
+      const i4 = tapAddress(input, zeroRow, load<u32>(row, 16)), i5 = tapAddress(input, zeroRow, load<u32>(row, 20));
+      const i6 = tapAddress(input, zeroRow, load<u32>(row, 24)), i7 = tapAddress(input, zeroRow, load<u32>(row, 28));
+      const i8 = tapAddress(input, zeroRow, load<u32>(row, 32));
       for (let blk = 0; blk < blocks; blk++) {
-        const offset = <u32>blk * 16;
-        const wp = weights + offset * 2;
-        let a0 = v128.load(bias + offset * 2), a1 = v128.load(bias + offset * 2, 16);
-        let xa = v128.load(i0 + offset), xb = v128.load(i1 + offset);
+        const offset = <u32>blk * 8;
+        const wp = weights + offset * 4;
+        let a0 = v128.load(bias + offset * 4), a1 = v128.load(bias + offset * 4, 16);
+        let xa = v128.load8x8_u(i0 + offset), xb = v128.load8x8_u(i1 + offset);
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp)));
         a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp, 16)));
-        xa = v128.load(i2 + offset); xb = v128.load(i3 + offset);
+        xa = v128.load8x8_u(i2 + offset); xb = v128.load8x8_u(i3 + offset);
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp + pairBytes)));
         a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp + pairBytes, 16)));
-        xa = v128.load(i4 + offset); xb = v128.load(i5 + offset);
+        xa = v128.load8x8_u(i4 + offset); xb = v128.load8x8_u(i5 + offset);
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp + pairBytes * 2)));
         a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp + pairBytes * 2, 16)));
-        xa = v128.load(i6 + offset); xb = v128.load(i7 + offset);
+        xa = v128.load8x8_u(i6 + offset); xb = v128.load8x8_u(i7 + offset);
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp + pairBytes * 3)));
         a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp + pairBytes * 3, 16)));
-        const x = v128.load(i8 + offset), w = v128.load(lastTap + offset);
+        const x = v128.load8x8_u(i8 + offset), w = v128.load(lastTap + offset * 2);
         a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w));
         a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
-        store8(out + offset / 2, outputBytes8(a0, a1, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), channels - blk * 8);
+        store8(out + offset, outputBytes8(a0, a1, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), channels - blk * 8);
       }
       continue;
     }
     for (let blk = 0; blk < blocks; blk++) {
-      const offset = <u32>blk * 16;
-      let a0 = v128.load(bias + offset * 2), a1 = v128.load(bias + offset * 2, 16);
-      let wp = weights + offset * 2;
+      const offset = <u32>blk * 8;
+      let a0 = v128.load(bias + offset * 4), a1 = v128.load(bias + offset * 4, 16);
+      let wp = weights + offset * 4;
       let tap = row;
       for (let t = 0; t < pairs; t++) {
-        const xa = v128.load(input + load<u32>(tap) + offset), xb = v128.load(input + load<u32>(tap, 4) + offset);
+        const xa = v128.load8x8_u(tapAddress(input, zeroRow, load<u32>(tap)) + offset);
+        const xb = v128.load8x8_u(tapAddress(input, zeroRow, load<u32>(tap, 4)) + offset);
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp)));
         a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp, 16)));
         wp += pairBytes;
         tap += 8;
       }
       if (taps & 1) {
-        const x = v128.load(input + load<u32>(tap) + offset), w = v128.load(lastTap + offset);
+        const x = v128.load8x8_u(tapAddress(input, zeroRow, load<u32>(tap)) + offset), w = v128.load(lastTap + offset * 2);
         a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w));
         a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
       }
-      store8(out + offset / 2, outputBytes8(a0, a1, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), channels - blk * 8);
+      store8(out + offset, outputBytes8(a0, a1, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), channels - blk * 8);
     }
   }
 }

@@ -24,11 +24,16 @@ interface PackedConv {
   im2colLength?: number;
   /** The im2col rows' table (row offsets), kept like `table`. */
   rowTable?: { pixels: number; ptr: number };
+  /** Depthwise: a row of input-zero-point bytes that padded taps read (blocks × 8 bytes). */
+  zeroRow?: number;
   /** The indirection table of the last run's shape, kept while the shape stays the same. */
-  table?: { shape: string; ptr: number };
+  table?: { shape: number[]; ptr: number };
   /** What the finalizer frees. */
   owned: number[];
 }
+
+/** The table entry of a depthwise tap in the padding (0xffffffff: PADDING in wasm/q8-conv.ts). */
+const PADDING = -1;
 
 const packs = new WeakMap<ConvPlan, PackedConv>();
 // Packed weights and tables belong to their plan: when the op (and so its plan) is collected, free them.
@@ -50,24 +55,30 @@ function usesIm2col(plan: ConvPlan): boolean {
 
 /**
  * The short output stage's offset 2^(shift-1) + zeroPoint * 2^shift if that form is exact for
- * this plan, else 0. It is when every accumulator, bounded by |bias| + max|x - xzp| * Σ|w - wzp|
- * per output channel, stays below 2^30 (so twice it fits an int32 lane) and q + offset cannot
- * overflow (|q| <= bound + 1), and when shift >= 1.
+ * this plan, else 0. It is when every partial sum, bounded by |bias| + maxX * Σ|w - wzp| per
+ * output channel (maxX: the largest input value the kernel multiplies), stays below 2^30 (so
+ * twice it fits an int32 lane) and q + offset cannot overflow (|q| <= bound + 1), and when
+ * shift >= 1.
  */
-function shortStageOffset(plan: ConvPlan): number {
+function shortStageOffset(plan: ConvPlan, bias: ArrayLike<number>, maxX: number): number {
   const { requant, zeroPoint } = plan.output;
   if (requant.shift < 1) return 0;
-  const maxX = Math.max(plan.inputZeroPoint, 255 - plan.inputZeroPoint);
   const outputs = plan.groups * plan.groupOutputChannels;
   const length = plan.weights.length / outputs;
   let bound = 0;
   for (let o = 0; o < outputs; o++) {
     let sum = 0;
     for (let i = o * length; i < (o + 1) * length; i++) sum += Math.abs(plan.weights[i]!);
-    bound = Math.max(bound, Math.abs(plan.bias[o]!) + maxX * sum);
+    bound = Math.max(bound, Math.abs(bias[o]!) + maxX * sum);
   }
   const offset = 2 ** (requant.shift - 1) + zeroPoint * 2 ** requant.shift;
   return bound < 2 ** 30 && bound + 2 + offset < 2 ** 31 ? offset : 0;
+}
+
+function sumOf(values: Int32Array, start: number, count: number): number {
+  let sum = 0;
+  for (let i = start; i < start + count; i++) sum += values[i]!;
+  return sum;
 }
 
 function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
@@ -91,13 +102,17 @@ function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
   const w16 = new Int16Array(k.memory.buffer, wPtr, weightCount).fill(0);
   const b32 = new Int32Array(k.memory.buffer, bPtr, biasCount).fill(0);
   const k1 = taps * cg;
-  const shortOffset = shortStageOffset(plan);
+  const xzp = plan.inputZeroPoint;
+  // The depthwise kernel multiplies the uint8 input itself: xzp * Σ w folds into its bias,
+  // wrapped to int32 like the kernel's own sums (wasm/q8-conv.ts, q8DepthwiseConv).
+  const kernelBias = depthwise ? Int32Array.from(bias.subarray(0, groups), (b, c) => b - xzp * sumOf(weights, c * taps, taps)) : bias;
+  const shortOffset = shortStageOffset(plan, kernelBias, depthwise ? 255 : Math.max(xzp, 255 - xzp));
   if (depthwise) {
     // Tap pairs, per block of 8 channels [t0c0 t1c0 ... t0c3 t1c3 | t0c4 t1c4 ... t0c7 t1c7],
     // then an odd last tap as [block][8 channels] (wasm/q8-conv.ts, q8DepthwiseConv).
     const tapPairs = taps >> 1;
     for (let c = 0; c < groups; c++) {
-      b32[c] = bias[c]!;
+      b32[c] = kernelBias[c]!;
       const blk = c >> 3;
       const j = c & 7;
       const lane = j < 4 ? j * 2 : 8 + (j - 4) * 2;
@@ -132,7 +147,17 @@ function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
     for (let i = 0; i < biasCount; i++) b32[i]! *= 2;
   }
   const owned = [wPtr, bPtr];
-  const packed: PackedConv = { depthwise, weights: wPtr, bias: bPtr, shortOffset, blocks, pairs, owned, ...(im2col ? { im2colLength: cg } : {}) };
+  let zeroRow: number | undefined;
+  if (depthwise) {
+    zeroRow = k.heap.alloc(blocks * 8);
+    if (zeroRow === undefined) {
+      for (const ptr of owned) k.heap.release(ptr);
+      return undefined;
+    }
+    new Uint8Array(k.memory.buffer, zeroRow, blocks * 8).fill(xzp);
+    owned.push(zeroRow);
+  }
+  const packed: PackedConv = { depthwise, weights: wPtr, bias: bPtr, shortOffset, blocks, pairs, owned, ...(im2col ? { im2colLength: cg } : {}), ...(zeroRow === undefined ? {} : { zeroRow }) };
   releaseWeights.register(plan, { k, ptrs: owned });
   return packed;
 }
@@ -165,11 +190,29 @@ export function conv2dNhwcQ8Wasm(
   const taps = plan.kernelH * plan.kernelW;
   const pixels = n * outH * outW;
   const inputBytes = n * h * w * c;
+  const stage = [plan.output.requant.multiplier, plan.output.requant.shift, plan.output.zeroPoint, plan.output.min, plan.output.max, packed.shortOffset];
+  if (packed.depthwise) {
+    // The uint8 input as it is; padded taps are marked for the plan's zero-point row.
+    const table = indirectionTable(k, packed, win, n, h, w, c, outH, outW, plan.kernelH, plan.kernelW, PADDING);
+    const ptrs = table === undefined ? undefined : allocAll(k, [128, pixels * m]);
+    if (!ptrs) return undefined;
+    const [params, output] = ptrs as [number, number];
+    try {
+      const input = placeInput(k, x, inputBytes, ptrs);
+      if (input === undefined) return undefined;
+      new Int32Array(k.memory.buffer, params, 32).set([table!, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage, input, packed.zeroRow!]);
+      runRange(k, 'q8DepthwiseConv', params, pixels, taps * c, threads);
+      ptrs.splice(ptrs.indexOf(output), 1);
+      return takeOutput(k, output, pixels * m);
+    } finally {
+      for (const ptr of ptrs) k.heap.release(ptr);
+    }
+  }
   // The widened input, 32 bytes of slack, then the zero row: the kernels read whole channel
-  // pairs or blocks of 8 channels, multiplied by zero weights past the last channel.
+  // pairs, multiplied by zero weights past the last channel.
   const zeroOffset = inputBytes * 2 + 32;
-  const zeroRowBytes = (Math.max(c, packed.blocks * 8) + 16) * 2;
-  const table = indirectionTable(k, packed, win, n, h, w, c, outH, outW, plan.kernelH, plan.kernelW, zeroOffset);
+  const zeroRowBytes = (c + 16) * 2;
+  const table = indirectionTable(k, packed, win, n, h, w, c * 2, outH, outW, plan.kernelH, plan.kernelW, zeroOffset);
   if (table === undefined) return undefined;
   const ptrs = allocAll(k, [zeroOffset + zeroRowBytes, 128, pixels * m]);
   if (!ptrs) return undefined;
@@ -183,11 +226,7 @@ export function conv2dNhwcQ8Wasm(
     p.set([raw, widened, plan.inputZeroPoint]);
     // A byte costs about 3 conv multiply-adds of time (measured over MobileNetV2's inputs).
     runRange(k, 'centerU8', params, inputBytes, 3, threads);
-    const stage = [plan.output.requant.multiplier, plan.output.requant.shift, plan.output.zeroPoint, plan.output.min, plan.output.max, packed.shortOffset];
-    if (packed.depthwise) {
-      p.set([table, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage, widened]);
-      runRange(k, 'q8DepthwiseConv', params, pixels, taps * c, threads);
-    } else if (packed.im2colLength !== undefined) {
+    if (packed.im2colLength !== undefined) {
       // Each row: the taps' channels back to back, then slack for the last 8-byte copy.
       const rowBytes = Math.ceil((packed.im2colLength + 4) / 2) * 4;
       const rows = k.heap.alloc(pixels * rowBytes);
@@ -218,13 +257,13 @@ export function conv2dNhwcQ8Wasm(
 }
 
 /**
- * The indirection table for this input shape: byte offsets from the widened input's start, so
- * it holds across runs while the shape does (QNNPACK likewise rebuilds its indirection buffer
+ * The indirection table for this input shape: byte offsets from the input's start (pixelBytes
+ * per pixel), or `padding` for a tap in the padding, so it holds across runs while the shape does (QNNPACK likewise rebuilds its indirection buffer
  * only when the input changes). Undefined when memory cannot hold it.
  */
-function indirectionTable(k: WasmKernels, packed: PackedConv, win: ConvWindow, n: number, h: number, w: number, c: number, outH: number, outW: number, kernelH: number, kernelW: number, zeroOffset: number): number | undefined {
-  const shape = [n, h, w, c, outH, outW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft].join(',');
-  if (packed.table?.shape === shape) return packed.table.ptr;
+function indirectionTable(k: WasmKernels, packed: PackedConv, win: ConvWindow, n: number, h: number, w: number, pixelBytes: number, outH: number, outW: number, kernelH: number, kernelW: number, padding: number): number | undefined {
+  const shape = [n, h, w, pixelBytes, outH, outW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft];
+  if (packed.table && packed.table.shape.every((v, i) => v === shape[i])) return packed.table.ptr;
   if (packed.table) {
     releaseOwned(k, packed, packed.table.ptr);
     packed.table = undefined;
@@ -232,7 +271,7 @@ function indirectionTable(k: WasmKernels, packed: PackedConv, win: ConvWindow, n
   const ptrs = allocAll(k, [n * outH * outW * kernelH * kernelW * 4, 80]);
   if (!ptrs) return undefined;
   const [ptr, params] = ptrs as [number, number];
-  new Int32Array(k.memory.buffer, params, 17).set([ptr, 0, zeroOffset, n, h, w, c * 2, outH, outW, kernelH, kernelW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft]);
+  new Int32Array(k.memory.buffer, params, 17).set([ptr, 0, padding, n, h, w, pixelBytes, outH, outW, kernelH, kernelW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft]);
   k.exports.buildIndirection(params);
   k.heap.release(params);
   packed.table = { shape, ptr };

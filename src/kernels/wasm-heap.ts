@@ -3,6 +3,11 @@
 
 const ALIGN = 16;
 const PAGE = 65536;
+/**
+ * Kernels may read (never write) up to this many bytes past a block's end, as when the depthwise
+ * kernel loads a pixel's last 8 channels: the memory always extends this far past the top block.
+ */
+const READ_SLACK = 16;
 
 export class WasmHeap {
   /** Free blocks [start, end), sorted by address and never adjacent (they are merged). */
@@ -22,24 +27,30 @@ export class WasmHeap {
     this.top = Math.ceil(base / ALIGN) * ALIGN;
   }
 
-  /** A 16-byte-aligned block of `bytes`, or undefined when the memory cannot hold it. */
+  /**
+   * A 16-byte-aligned block of `bytes`, or undefined when the memory cannot hold it. First fit:
+   * an op's temporaries land where the previous op's were just freed, still in cache.
+   */
   alloc(bytes: number): number | undefined {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-    for (let i = 0; i < this.free.length; i++) {
-      const [start, end] = this.free[i]!;
-      if (end - start < size) continue;
-      if (end - start === size) this.free.splice(i, 1);
-      else this.free[i] = [start + size, end];
+    const free = this.free;
+    for (let i = 0; i < free.length; i++) {
+      const block = free[i]!;
+      const start = block[0];
+      const left = block[1] - start - size;
+      if (left < 0) continue;
+      if (left === 0) free.splice(i, 1);
+      else block[0] = start + size;
       this.sizes.set(start, size);
       return start;
     }
     const start = this.top;
     const end = start + size;
-    if (end > this.maxBytes) return undefined;
+    if (end + READ_SLACK > this.maxBytes) return undefined;
     const have = this.memory.buffer.byteLength;
-    if (end > have) {
+    if (end + READ_SLACK > have) {
       try {
-        this.memory.grow(Math.ceil((end - have) / PAGE));
+        this.memory.grow(Math.ceil((end + READ_SLACK - have) / PAGE));
       } catch {
         return undefined;
       }
@@ -53,22 +64,29 @@ export class WasmHeap {
     const size = this.sizes.get(ptr);
     if (size === undefined) throw new Error(`wasm heap: ${ptr} is not an allocated block`);
     this.sizes.delete(ptr);
+    const free = this.free;
     let start = ptr;
     let end = ptr + size;
-    // Insert in address order, merging with the neighbours it touches.
-    let i = 0;
-    while (i < this.free.length && this.free[i]![0] < start) i++;
-    const before = this.free[i - 1];
+    // Insert in address order (binary search), merging with the neighbours it touches.
+    let lo = 0;
+    let hi = free.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (free[mid]![0] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    let i = lo;
+    const before = free[i - 1];
     if (before && before[1] === start) {
       start = before[0];
-      this.free.splice(--i, 1);
+      free.splice(--i, 1);
     }
-    const after = this.free[i];
+    const after = free[i];
     if (after && after[0] === end) {
       end = after[1];
-      this.free.splice(i, 1);
+      free.splice(i, 1);
     }
     if (end === this.top) this.top = start;
-    else this.free.splice(i, 0, [start, end]);
+    else free.splice(i, 0, [start, end]);
   }
 }
