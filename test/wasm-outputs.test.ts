@@ -3,6 +3,7 @@
 // them, and a net run over and over must reuse the memory instead of growing it.
 import { describe, expect, it } from 'vitest';
 import '../src/register-ops.js';
+import { stepNet } from '../src/compare/step.js';
 import { getWasmKernels } from '../src/kernels/wasm-module.js';
 import { Int8Tensor } from '../src/tensor.js';
 import { Workspace } from '../src/workspace.js';
@@ -102,5 +103,20 @@ describe('wasm kernel outputs held in wasm memory', () => {
     ws.RunNetOnce(body);
     expect(Buffer.compare(copy, expected[0]!)).toBe(0);
     expect(Buffer.compare(ws.FetchInt8Blob('y1').data as Uint8Array, expected[0]!)).not.toBe(0);
+  });
+
+  it('a compare step keeps the input an in-place op replaced until the caller moves on', () => {
+    const ws = new Workspace({ kernels: 'wasm', threads: 1 });
+    ws.RunNetOnce(init);
+    ws.RunNetOnce(net('first', [op('Int8Conv', ['x', 'w1', 'b1'], ['u'], [NHWC, i('kernel', 1), ...yArgs(0.2, 120)])]));
+    const before = ws.FetchInt8Blob('u').data as Uint8Array;
+    const steps = stepNet(ws, net('inplace', [op('Int8Add', ['u', 'u'], ['u'], yArgs(0.4, 100)), op('Int8Add', ['x', 'x'], ['v'], yArgs(0.4, 100))]));
+    const step = steps.next().value!;
+    // A same-sized output made now would take the replaced input's block were it freed.
+    const other = new Workspace({ kernels: 'wasm', threads: 1 });
+    other.RunNetOnce(init);
+    other.RunNetOnce(net('again', [op('Int8Add', ['x', 'x'], ['z'], yArgs(0.3, 10))]));
+    expect(Buffer.compare((step.inputs[0] as Int8Tensor).data as Uint8Array, before)).toBe(0);
+    steps.next();
   });
 });

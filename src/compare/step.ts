@@ -1,6 +1,7 @@
 // Running a net one op at a time, as RunNetOnce does (each op created fresh, then run), so a
 // caller can look at every op's inputs and outputs in between. Used by compare and trace.
 import { asCaffe2Error, Caffe2Error } from '../errors.js';
+import { dropBlobData, holdBlobData } from '../kernels/wasm-outputs.js';
 import { CreatedOperator } from '../net.js';
 import type { NetDef, OperatorDef } from '../proto/types.js';
 import { Tensor, type BlobValue } from '../tensor.js';
@@ -67,6 +68,9 @@ export function* stepNet(ws: Workspace, net: NetDef): Generator<Step> {
     const op = ops[index]!;
     const def = op.device_option === undefined && net.device_option !== undefined ? { ...op, device_option: net.device_option } : op;
     const inputs = (def.input ?? []).map((n) => (ws.HasBlob(n) ? ws.getBlob(n) : undefined));
+    // The step's values stay valid until the caller moves on, even those an in-place op replaced
+    // (their data may live in the wasm kernels' memory, which is reused once no one holds it).
+    for (const v of inputs) holdBlobData(v);
     let error: Caffe2Error | undefined;
     try {
       CreatedOperator.create(def, index, netName, ws).run(ws);
@@ -74,6 +78,11 @@ export function* stepNet(ws: Workspace, net: NetDef): Generator<Step> {
       error = asCaffe2Error(e, { net: netName, opIndex: index, opType: def.type ?? '' });
     }
     const outputs = (def.output ?? []).map((n) => (ws.HasBlob(n) ? ws.getBlob(n) : undefined));
-    yield { index, def, inputs, outputs, error };
+    for (const v of outputs) holdBlobData(v);
+    try {
+      yield { index, def, inputs, outputs, error };
+    } finally {
+      for (const v of [...inputs, ...outputs]) dropBlobData(v);
+    }
   }
 }
