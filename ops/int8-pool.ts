@@ -23,6 +23,7 @@ import { checkAllocation, Int8Tensor, shapeString } from '../src/tensor.js';
 import { checkPassThroughQparams } from './int8-qparams.js';
 import { CONV_POOL_ARG_KINDS, checkConvPoolKernel, convPoolGeometry, parseConvPoolArgs, type Conv2dGeometry, type ConvPoolArgs } from './conv-pool-args.js';
 import { maxPool2dNhwcU8Wasm } from '../src/kernels/wasm-pool.js';
+import { averagePool2dNhwcQ8Wasm, globalAveragePoolNwcQ8Wasm } from '../src/kernels/wasm-avgpool.js';
 
 // ---------------------------------------------------------------------------------------------
 // Kernels
@@ -391,13 +392,19 @@ function int8AveragePoolSpec(type: string, relu: boolean): OperatorSpec {
             } else {
               // qnnp_setup_global_average_pooling_nwc_q8 redoes the requantization for N = H·W.
               const requant = avgPoolRequantization(globalPlan.inputScale, globalPlan.outputScale, h * w);
-              y = globalAveragePoolNwcQ8(globalPlan, requant, xq.data as Uint8Array, n, h * w);
+              const xData = xq.data as Uint8Array;
+              y =
+                (io.options.kernels === 'wasm' ? globalAveragePoolNwcQ8Wasm(globalPlan, requant, xData, n, h * w, io.options.threads) : undefined) ??
+                globalAveragePoolNwcQ8(globalPlan, requant, xData, n, h * w);
             }
           } else {
             if (!plan) plan = createAvgPoolPlan(io, geo, c, x, yScale, yZeroPoint, relu);
             const xq = io.int8(0, 'uint8');
             checkFrozenWindow(io, 'Average Pooling', plan.window, plan.channels, h, w, c, geo);
-            y = averagePool2dNhwcQ8(plan, xq.data as Uint8Array, n, h, w, geo.outH, geo.outW);
+            const xData = xq.data as Uint8Array;
+            y =
+              (io.options.kernels === 'wasm' ? averagePool2dNhwcQ8Wasm(plan, xData, n, h, w, geo.outH, geo.outW, io.options.threads) : undefined) ??
+              averagePool2dNhwcQ8(plan, xData, n, h, w, geo.outH, geo.outW);
           }
           io.setOutput(0, new Int8Tensor(y, [n, geo.outH, geo.outW, c], yScale, yZeroPoint));
         },

@@ -15,10 +15,11 @@ export interface KernelExports {
   q8DepthwiseConv(params: number, pixelStart: number, pixelEnd: number): void;
   q8Add(params: number, start: number, end: number): void;
   u8MaxPool(params: number, pixelStart: number, pixelEnd: number): void;
+  u8AvgPool(params: number, start: number, end: number): void;
 }
 
 /** A kernel that splits over a range of work items, callable from any thread. */
-export type RangeKernel = 'centerU8' | 'im2colRows' | 'q8Conv' | 'q8DepthwiseConv' | 'q8Add' | 'u8MaxPool';
+export type RangeKernel = 'centerU8' | 'im2colRows' | 'q8Conv' | 'q8DepthwiseConv' | 'q8Add' | 'u8MaxPool' | 'u8AvgPool';
 
 export interface WasmKernels {
   readonly module: WebAssembly.Module;
