@@ -1,4 +1,4 @@
-// The kernel thread pool: Int8Conv layers (and Int8Add, Int8MaxPool) big enough to be split give
+// The kernel thread pool: Int8Conv layers (and Int8Add, Int8MaxPool, Int8AveragePool) big enough to be split give
 // the same bytes on 1 to 4 threads, the workers really take chunks, small ops stay on the calling thread, and a process
 // that ran a net on threads exits promptly (the idle workers do not keep it alive); the CLI's
 // --threads gives the same files.
@@ -63,6 +63,17 @@ function runAdd(seed: number, threads: number): Uint8Array {
   return ws.FetchInt8Blob('y').data as Uint8Array;
 }
 
+// Average pooling: 2 images' 15x15x1280 global pools (160 items of 16 channels) and 3363 pixels'
+// 3x3 windows over 24 channels (two blocks a pixel, the second overlapping the first).
+function runAvgPool(global: boolean, seed: number, threads: number): Uint8Array {
+  const ws = new Workspace({ kernels: 'wasm', threads });
+  const dims = global ? [2, 15, 15, 1280] : [1, 57, 59, 24];
+  ws.setBlob('x', new Int8Tensor(randomBytes(rng(seed), dims.reduce((a, b) => a * b)), dims, 0.5, 3));
+  const where = global ? [i('global_pooling', 1)] : [i('kernel', 3), i('pad', 1)];
+  ws.RunOperatorOnce(op('Int8AveragePool', ['x'], ['y'], [NHWC, ...where, f('Y_scale', 0.3), i('Y_zero_point', 7)]));
+  return ws.FetchInt8Blob('y').data as Uint8Array;
+}
+
 function runMaxPool(seed: number, threads: number): Uint8Array {
   const ws = new Workspace({ kernels: 'wasm', threads });
   ws.setBlob('x', new Int8Tensor(randomBytes(rng(seed), 57 * 59 * 24), [1, 57, 59, 24], 0.5, 3));
@@ -83,7 +94,13 @@ describe('kernel thread pool', () => {
     });
   }
 
-  for (const [name, run] of [['Int8Add', runAdd], ['Int8MaxPool', runMaxPool]] as const) {
+  const ranges = [
+    ['Int8Add', runAdd],
+    ['Int8MaxPool', runMaxPool],
+    ['Int8AveragePool global', (seed: number, threads: number) => runAvgPool(true, seed, threads)],
+    ['Int8AveragePool 3x3', (seed: number, threads: number) => runAvgPool(false, seed, threads)],
+  ] as const;
+  for (const [name, run] of ranges) {
     it(`${name}: the same bytes on 1, 2, 3 and 4 threads`, () => {
       const one = run(77, 1);
       for (const threads of [2, 3, 4]) expect(Buffer.compare(run(77, threads), one), `${threads} threads`).toBe(0);

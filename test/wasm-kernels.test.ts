@@ -1,11 +1,14 @@
 // The WebAssembly SIMD kernels against the TypeScript reference kernels: random layer shapes
 // (odd channel counts, groups, depthwise, strides, dilation, padding, pixel counts that are not
-// a multiple of the 4-pixel tile, extreme zero points and scales), identical bytes demanded.
+// a multiple of the 4-pixel tile, extreme zero points and scales), identical bytes demanded;
+// likewise Int8FC, Int8Add, Int8MaxPool and Int8AveragePool (global and windowed).
 // The golden runner (golden.test.ts) also runs every golden case through both kernel sets.
 import { describe, expect, it } from 'vitest';
 import '../src/register-ops.js';
 import { getWasmKernels } from '../src/kernels/wasm-module.js';
 import { WasmHeap } from '../src/kernels/wasm-heap.js';
+import { globalAveragePoolNwcQ8 } from '../ops/int8-pool.js';
+import { avgPoolRequantization } from '../src/quant/avgpool-requantize.js';
 import { Int8Tensor } from '../src/tensor.js';
 import { Workspace, type WorkspaceOptions } from '../src/workspace.js';
 import { i, ints, net, NHWC, op, rng, yArgs } from './helpers.js';
@@ -160,6 +163,136 @@ describe('wasm Int8Add and Int8MaxPool equal the TypeScript reference', () => {
         return ws.FetchInt8Blob('y').data as Uint8Array;
       };
       expect(Buffer.compare(run({ kernels: 'wasm' }), run({ kernels: 'js' })), 'bytes differ').toBe(0);
+    });
+  }
+});
+
+type PoolData = 'random' | 'extremes' | 'near zero point' | 'constant';
+
+/** Input bytes of a kind: uniform, only 0 and 255, within 3 of the zero point, or one value. */
+function poolInput(kind: PoolData, count: number, zeroPoint: number, g: () => number): Uint8Array {
+  const constant = Math.floor(g() * 256);
+  return Uint8Array.from({ length: count }, () => {
+    if (kind === 'random') return Math.floor(g() * 256);
+    if (kind === 'extremes') return g() < 0.5 ? 0 : 255;
+    if (kind === 'constant') return constant;
+    return Math.min(255, Math.max(0, zeroPoint + Math.floor(g() * 7) - 3));
+  });
+}
+
+interface AvgPoolCase {
+  dims: [number, number, number, number];
+  /** Absent for the global form. */
+  window?: { kernel: [number, number]; strides: [number, number]; pads: [number, number, number, number] };
+  xzp: number; yzp: number; relu: boolean; data: PoolData;
+  /** X_scale / Y_scale, inside QNNPACK's [2^-8, 2^8). */
+  ratio: number;
+}
+
+function describeAvgPool(k: AvgPoolCase): string {
+  const where = k.window ? `k=${k.window.kernel.join('x')} s=${k.window.strides} p=${k.window.pads}` : 'global';
+  return `${k.relu ? 'Int8AveragePoolRelu' : 'Int8AveragePool'} x=[${k.dims}] ${where} zp=${k.xzp}/${k.yzp} ratio=${k.ratio} ${k.data}`;
+}
+
+/** The requantization shift of a case (16..55; at or above 32 the 64-bit product's high word matters). */
+function avgPoolShift(k: AvgPoolCase): number {
+  const [, h, w] = k.dims;
+  const area = k.window ? k.window.kernel[0] * k.window.kernel[1] : h * w;
+  return avgPoolRequantization(0.1, 0.1 / k.ratio, area).shift;
+}
+
+function runAvgPool(k: AvgPoolCase, seed: number, options: WorkspaceOptions): Uint8Array {
+  const ws = new Workspace(options);
+  const count = k.dims.reduce((a, b) => a * b);
+  ws.setBlob('x', new Int8Tensor(poolInput(k.data, count, k.xzp, rng(seed)), k.dims, 0.1, k.xzp));
+  const where = k.window ? [ints('kernels', k.window.kernel), ints('strides', k.window.strides), ints('pads', k.window.pads)] : [i('global_pooling', 1)];
+  ws.RunOperatorOnce(op(k.relu ? 'Int8AveragePoolRelu' : 'Int8AveragePool', ['x'], ['y'], [NHWC, ...where, ...yArgs(0.1 / k.ratio, k.yzp)]));
+  return ws.FetchInt8Blob('y').data as Uint8Array;
+}
+
+describe('wasm Int8AveragePool equals the TypeScript reference', () => {
+  const r = rng(31);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const zeroPoint = () => pick([0, 255, Math.floor(r() * 256)]);
+  const common = () => ({
+    xzp: zeroPoint(), yzp: zeroPoint(), relu: r() < 0.3,
+    data: pick<PoolData>(['random', 'random', 'extremes', 'near zero point', 'constant']),
+    ratio: pick([0.0041, 0.05, 0.9, 3, 100, 250]),
+  });
+  const cases: AvgPoolCase[] = [];
+  // Global: every image from 1x1 to 7x7 (MobileNetV2's 7x7x1280 among them), then 300x300.
+  for (let t = 0; t < 49; t++) {
+    const [q, rest] = [Math.floor(t / 7), t % 7];
+    const c = [1, 3, 15, 16, 17, 33, 1280][rest]!;
+    cases.push({ dims: [1 + Math.floor(r() * 3), 1 + q, 1 + ((rest + 6 - q) % 7), c], ...common() });
+  }
+  for (const c of [1, 3, 15, 16, 17, 33]) cases.push({ dims: [1 + Math.floor(r() * 2), 300, 300, c], ...common() });
+  for (let t = 0; t < 60; t++) {
+    const c = [1, 3, 15, 16, 17, 33, 40][t % 7]!;
+    const [h, w] = [1 + Math.floor(r() * 12), 1 + Math.floor(r() * 12)];
+    const kernel: [number, number] = [2 + Math.floor(r() * 3), 1 + Math.floor(r() * 4)];
+    const pads: [number, number, number, number] = [Math.floor(r() * kernel[0]), Math.floor(r() * kernel[1]), Math.floor(r() * kernel[0]), Math.floor(r() * kernel[1])];
+    if (h + pads[0] + pads[2] < kernel[0] || w + pads[1] + pads[3] < kernel[1]) continue;
+    const window = { kernel, strides: [1 + Math.floor(r() * 3), 1 + Math.floor(r() * 2)] as [number, number], pads };
+    cases.push({ dims: [1 + Math.floor(r() * 2), h, w, c], window, ...common() });
+  }
+
+  it('the cases have requantization shifts below and above 32', () => {
+    const shifts = cases.map(avgPoolShift);
+    expect(Math.min(...shifts)).toBeLessThan(32);
+    expect(Math.max(...shifts)).toBeGreaterThan(40);
+  });
+
+  for (const k of cases) {
+    const seed = Math.floor(r() * 2 ** 31);
+    it(`${describeAvgPool(k)} shift=${avgPoolShift(k)}`, () => {
+      expect(Buffer.compare(runAvgPool(k, seed, { kernels: 'wasm' }), runAvgPool(k, seed, { kernels: 'js' })), 'bytes differ').toBe(0);
+    });
+  }
+
+  // Sums of 255 over 2903x2903 pixels pass 2^31: the accumulator wraps, as QNNPACK's int32 does.
+  for (const [c, xzp, byte] of [[1, 0, 255], [1, 255, 0], [16, 0, 255]] as const) {
+    const dims = [1, 2903, 2903, c];
+    it(`Int8AveragePool x=[${dims}] global, all bytes ${byte}, zp=${xzp}: the int32 accumulator wraps`, () => {
+      const run = (kernels: 'js' | 'wasm') => {
+        const ws = new Workspace({ kernels });
+        ws.setBlob('x', new Int8Tensor(new Uint8Array(2903 * 2903 * c).fill(byte), dims, 0.1, xzp));
+        ws.RunOperatorOnce(op('Int8AveragePool', ['x'], ['y'], [NHWC, i('global_pooling', 1), ...yArgs(0.2, 128)]));
+        return ws.FetchInt8Blob('y').data as Uint8Array;
+      };
+      const wasm = run('wasm');
+      // Unwrapped, the mean ±255 · 0.5 would give 255 or 1 (zero point 128); wrapped, the sign flips.
+      expect(wasm[0]).toBe(byte === 255 ? 1 : 255);
+      expect(Buffer.compare(wasm, run('js')), 'bytes differ').toBe(0);
+    });
+  }
+});
+
+describe('the u8AvgPool kernel writes only its own bytes', () => {
+  // Threads take chunks in any order (the pool hands them out from the last down): run the items
+  // one at a time from the last down, with sentinel bytes after the output.
+  for (const c of [1, 15, 16, 17, 33]) {
+    it(`global x=[3,1,5,${c}]: items from the last down give the reference bytes and leave the 16 after the output alone`, () => {
+      const k = getWasmKernels()!;
+      const [n, width, xzp, yzp] = [3, 5, 100, 128];
+      const g = rng(c);
+      const x = Uint8Array.from({ length: n * width * c }, () => Math.floor(g() * 256));
+      const requant = avgPoolRequantization(0.1, 0.01, width);
+      const plan = { channels: c, inputScale: 0.1, outputScale: 0.01, inputZeroPoint: xzp, outputZeroPoint: yzp, outputMin: 0, outputMax: 255 };
+      const [input, output, params] = [k.heap.alloc(x.length)!, k.heap.alloc(n * c + 16)!, k.heap.alloc(80)!];
+      try {
+        new Uint8Array(k.memory.buffer, input, x.length).set(x);
+        new Uint8Array(k.memory.buffer, output, n * c + 16).fill(0xa5);
+        // The word layout documented at u8AvgPool: a global pool is a 1 x width window.
+        new Int32Array(k.memory.buffer, params, 19).set([input, output, 1, width, c, 1, 1, 1, width, 1, 1, 0, 0, xzp, requant.multiplier, requant.shift, yzp, 0, 255]);
+        const items = n * Math.ceil(c / 16);
+        for (let item = items - 1; item >= 0; item--) k.exports.u8AvgPool(params, item, item + 1);
+        const y = new Uint8Array(k.memory.buffer, output, n * c + 16);
+        expect(Buffer.compare(y.subarray(0, n * c), globalAveragePoolNwcQ8(plan, requant, x, n, width)), 'bytes differ').toBe(0);
+        expect([...y.subarray(n * c)]).toEqual(new Array(16).fill(0xa5));
+      } finally {
+        for (const p of [input, output, params]) k.heap.release(p);
+      }
     });
   }
 });
