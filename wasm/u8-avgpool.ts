@@ -59,6 +59,7 @@ export function u8AvgPool(p: usize, start: i32, end: i32): void {
   const yzpv = i16x8.splat(<i16>yzp), minv = i8x16.splat(<i8>min), maxv = i8x16.splat(<i8>max);
   const blocks = channels < 16 ? 1 : (channels + 15) >> 4;
   const rowBytes = w * channels;
+  if (start >= end) return;
   // Count through items, pixels and their coordinates (no division per item).
   let px = start / blocks;
   let block = start - px * blocks;
