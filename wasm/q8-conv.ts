@@ -223,16 +223,13 @@ export function q8Conv(p: usize, itemStart: i32, itemEnd: i32): void {
   }
 }
 
-/** Channels 0-3 of two taps interleaved, [a0 b0 a1 b1 a2 b2 a3 b3], for a dot with a tap pair. */
+/**
+ * The 8 channel bytes at `a` and at `b` interleaved, [a0 b0 a1 b1 ... a7 b7]: widened, its halves
+ * are the tap pairs of channels 0-3 and 4-7 for a dot with the pair's weights.
+ */
 @inline
-function interleaveLow(a: v128, b: v128): v128 {
-  return i16x8.shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
-}
-
-/** Channels 4-7 of two taps interleaved. */
-@inline
-function interleaveHigh(a: v128, b: v128): v128 {
-  return i16x8.shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
+function interleaveBytes(a: usize, b: usize): v128 {
+  return i8x16.shuffle(v128.load64_zero(a), v128.load64_zero(b), 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
 }
 
 /** A table entry marking a tap in the padding (q8DepthwiseConv reads its zero-point row there). */
@@ -283,18 +280,18 @@ export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void 
         const offset = <u32>blk * 8;
         const wp = weights + offset * 4;
         let a0 = v128.load(bias + offset * 4), a1 = v128.load(bias + offset * 4, 16);
-        let xa = v128.load8x8_u(i0 + offset), xb = v128.load8x8_u(i1 + offset);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp)));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp, 16)));
-        xa = v128.load8x8_u(i2 + offset); xb = v128.load8x8_u(i3 + offset);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp + pairBytes)));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp + pairBytes, 16)));
-        xa = v128.load8x8_u(i4 + offset); xb = v128.load8x8_u(i5 + offset);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp + pairBytes * 2)));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp + pairBytes * 2, 16)));
-        xa = v128.load8x8_u(i6 + offset); xb = v128.load8x8_u(i7 + offset);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp + pairBytes * 3)));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp + pairBytes * 3, 16)));
+        let ab = interleaveBytes(i0 + offset, i1 + offset);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(ab), v128.load(wp)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(ab), v128.load(wp, 16)));
+        ab = interleaveBytes(i2 + offset, i3 + offset);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(ab), v128.load(wp + pairBytes)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(ab), v128.load(wp + pairBytes, 16)));
+        ab = interleaveBytes(i4 + offset, i5 + offset);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(ab), v128.load(wp + pairBytes * 2)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(ab), v128.load(wp + pairBytes * 2, 16)));
+        ab = interleaveBytes(i6 + offset, i7 + offset);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(ab), v128.load(wp + pairBytes * 3)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(ab), v128.load(wp + pairBytes * 3, 16)));
         const x = v128.load8x8_u(i8 + offset), w = v128.load(lastTap + offset * 2);
         a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w));
         a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
@@ -308,10 +305,9 @@ export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void 
       let wp = weights + offset * 4;
       let tap = row;
       for (let t = 0; t < pairs; t++) {
-        const xa = v128.load8x8_u(tapAddress(input, zeroRow, load<u32>(tap)) + offset);
-        const xb = v128.load8x8_u(tapAddress(input, zeroRow, load<u32>(tap, 4)) + offset);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(interleaveLow(xa, xb), v128.load(wp)));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(interleaveHigh(xa, xb), v128.load(wp, 16)));
+        const ab = interleaveBytes(tapAddress(input, zeroRow, load<u32>(tap)) + offset, tapAddress(input, zeroRow, load<u32>(tap, 4)) + offset);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(ab), v128.load(wp)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(ab), v128.load(wp, 16)));
         wp += pairBytes;
         tap += 8;
       }
