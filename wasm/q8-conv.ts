@@ -18,7 +18,11 @@ import { outputBytes8, stageIsShort, stageMask, stageMax, stageMin, stageMultipl
  * Words at `p`: [src, dst, zeroPoint].
  */
 export function centerU8(p: usize, start: i32, end: i32): void {
-  const src = load<u32>(p), dst = load<u32>(p, 4), zeroPoint = load<i32>(p, 8);
+  center(load<u32>(p), load<u32>(p, 4), load<i32>(p, 8), start, end);
+}
+
+@inline
+function center(src: usize, dst: usize, zeroPoint: i32, start: i32, end: i32): void {
   const zp = i16x8.splat(<i16>zeroPoint);
   let i = start;
   for (; i + 16 <= end; i += 16) {
@@ -102,7 +106,11 @@ function store8(ptr: usize, v: v128, count: i32): void {
  * group * blocks + block), so that threads can split layers with few pixels (a 7x7 map, a
  * fully connected layer on one row) as evenly as large ones. Words at `p`: [table, weights,
  * bias, output, taps, pairs, groups, groupOutputChannels, blocks, outputChannels,
- * groupInputBytes, <output stage: 6 words>, input, pixels].
+ * groupInputBytes, <output stage: 6 words>, input, pixels, raw, inputZeroPoint, rawPixelBytes].
+ *
+ * With rawPixelBytes set (1x1 convolutions whose output pixel p reads input pixel p), the
+ * kernel widens each tile's pixels from the uint8 input at `raw` into `input` as it enters the
+ * tile, while they are in cache, instead of a separate centerU8 pass over the whole input.
  *
  * Weights: per (group, block of 8 output channels), per tap, per pair of input channels, 16
  * int16 [m0c0 m0c1 m1c0 m1c1 m2c0 m2c1 m3c0 m3c1 | m4c0 ... m7c1]; an odd channel count is
@@ -114,6 +122,7 @@ export function q8Conv(p: usize, itemStart: i32, itemEnd: i32): void {
   const taps = load<i32>(p, 16), pairs = load<i32>(p, 20), groups = load<i32>(p, 24);
   const groupOutputChannels = load<i32>(p, 28), blocks = load<i32>(p, 32), outputChannels = load<i32>(p, 36);
   const groupInputBytes = load<i32>(p, 40), input = load<u32>(p, 68), pixels = load<i32>(p, 72);
+  const raw = load<u32>(p, 76), inputZeroPoint = load<i32>(p, 80), rawPixelBytes = load<i32>(p, 84);
   const multiplier = stageMultiplier(p + 44), shift = stageShift(p + 44), zeroPoint = stageZeroPoint(p + 44);
   const mask = stageMask(shift), min = stageMin(p + 44), max = stageMax(p + 44);
   const shortOffset = stageOffset(p + 44), short = stageIsShort(p + 44);
@@ -132,6 +141,12 @@ export function q8Conv(p: usize, itemStart: i32, itemEnd: i32): void {
         block = 0;
         px += 4;
       }
+    }
+    if (rawPixelBytes != 0 && (item == itemStart || block == 0)) {
+      // Entering a tile: widen its pixels. A tile split between two threads' ranges is widened
+      // by both, which write the same values.
+      const last = px + 4 < pixels ? px + 4 : pixels;
+      center(raw, input, inputZeroPoint, px * rawPixelBytes, last * rawPixelBytes);
     }
     const inputOffset = input + <u32>(g * groupInputBytes);
     const count = groupOutputChannels - blk * 8;

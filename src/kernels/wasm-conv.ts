@@ -223,9 +223,14 @@ export function conv2dNhwcQ8Wasm(
     const { buffer } = k.memory;
     new Uint8Array(buffer, widened + inputBytes * 2, 32 + zeroRowBytes).fill(0);
     const p = new Int32Array(buffer, params, 32);
-    p.set([raw, widened, plan.inputZeroPoint]);
-    // A byte costs about 3 conv multiply-adds of time (measured over MobileNetV2's inputs).
-    runRange(k, 'centerU8', params, inputBytes, 3, threads);
+    // A 1x1 convolution whose output pixel p reads input pixel p widens its input tile by tile
+    // inside the kernel (wasm/q8-conv.ts, q8Conv); the others widen it all first.
+    const widensInKernel = taps === 1 && outH === h && outW === w && win.strideH === 1 && win.strideW === 1 && win.padTop === 0 && win.padLeft === 0 && packed.im2colLength === undefined;
+    if (!widensInKernel) {
+      p.set([raw, widened, plan.inputZeroPoint]);
+      // A byte costs about 3 conv multiply-adds of time (measured over MobileNetV2's inputs).
+      runRange(k, 'centerU8', params, inputBytes, 3, threads);
+    }
     if (packed.im2colLength !== undefined) {
       // Each row: the taps' channels back to back, then slack for the last 8-byte copy.
       const rowBytes = Math.ceil((packed.im2colLength + 4) / 2) * 4;
@@ -239,11 +244,11 @@ export function conv2dNhwcQ8Wasm(
       p.set([table, widened, rows, taps, c * 2, rowBytes]);
       // A tap's copy costs about 24 conv multiply-adds of time.
       runRange(k, 'im2colRows', params, pixels, taps * 24, threads);
-      p.set([rowTable, packed.weights, packed.bias, output, 1, packed.pairs, 1, m, packed.blocks, m, 0, ...stage, rows, pixels]);
+      p.set([rowTable, packed.weights, packed.bias, output, 1, packed.pairs, 1, m, packed.blocks, m, 0, ...stage, rows, pixels, 0, 0, 0]);
       const items = Math.ceil(pixels / 4) * packed.blocks;
       runRange(k, 'q8Conv', params, items, 32 * packed.im2colLength, threads);
     } else {
-      p.set([table, packed.weights, packed.bias, output, taps, packed.pairs, plan.groups, plan.groupOutputChannels, packed.blocks, m, plan.groupInputChannels * 2, ...stage, widened, pixels]);
+      p.set([table, packed.weights, packed.bias, output, taps, packed.pairs, plan.groups, plan.groupOutputChannels, packed.blocks, m, plan.groupInputChannels * 2, ...stage, widened, pixels, raw, plan.inputZeroPoint, widensInKernel ? c : 0]);
       // Work items: tiles of 4 pixels times blocks of 8 output channels (wasm/q8-conv.ts).
       const items = Math.ceil(pixels / 4) * plan.groups * packed.blocks;
       runRange(k, 'q8Conv', params, items, 32 * taps * plan.groupInputChannels, threads);
