@@ -3,7 +3,7 @@
 import type { AvgPoolPlan, GlobalAvgPoolPlan, PoolWindow } from '../../ops/int8-pool.js';
 import type { AvgPoolRequantization } from '../quant/avgpool-requantize.js';
 import { runRange } from './thread-pool.js';
-import { allocAll, getWasmKernels } from './wasm-module.js';
+import { getWasmKernels, kernelParams } from './wasm-module.js';
 import { placeInput, takeOutput } from './wasm-outputs.js';
 
 type Window = Pick<PoolWindow, 'kernelH' | 'kernelW' | 'strideH' | 'strideW' | 'padTop' | 'padLeft'>;
@@ -21,18 +21,18 @@ function avgPoolWasm(
   const k = getWasmKernels();
   if (!k) return undefined;
   const pixels = n * outH * outW;
-  const ptrs = allocAll(k, [pixels * c, 80]);
-  if (!ptrs) return undefined;
-  const [output, params] = ptrs as [number, number];
+  const output = k.heap.alloc(pixels * c);
+  if (output === undefined) return undefined;
+  const ptrs = [output];
   try {
     const input = placeInput(k, x, n * h * w * c, ptrs);
     if (input === undefined) return undefined;
-    new Int32Array(k.memory.buffer, params, 19).set([
+    kernelParams(k).set([
       input, output, h, w, c, outH, outW, win.kernelH, win.kernelW, win.strideH, win.strideW, win.padTop, win.padLeft,
       stage.inputZeroPoint, requant.multiplier, requant.shift, stage.outputZeroPoint, stage.outputMin, stage.outputMax,
     ]);
     const blocks = c < 16 ? 1 : Math.ceil(c / 16);
-    runRange(k, 'u8AvgPool', params, pixels * blocks, (win.kernelH * win.kernelW + 32) * 16, threads);
+    runRange(k, 'u8AvgPool', k.params, pixels * blocks, (win.kernelH * win.kernelW + 32) * 16, threads);
     ptrs.splice(ptrs.indexOf(output), 1);
     return takeOutput(k, output, pixels * c);
   } finally {

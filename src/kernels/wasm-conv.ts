@@ -3,7 +3,7 @@
 // table and runs the kernel over output pixels, split across threads when a pool is attached.
 // Bytes are identical to conv2dNhwcQ8's (test/wasm-kernels.test.ts runs both).
 import type { ConvPlan, ConvWindow } from '../../ops/int8-conv.js';
-import { allocAll, getWasmKernels, type WasmKernels } from './wasm-module.js';
+import { allocAll, getWasmKernels, kernelParams, type WasmKernels } from './wasm-module.js';
 import { runRange } from './thread-pool.js';
 import { placeInput, takeOutput } from './wasm-outputs.js';
 
@@ -194,14 +194,14 @@ export function conv2dNhwcQ8Wasm(
   if (packed.depthwise) {
     // The uint8 input as it is; padded taps are marked for the plan's zero-point row.
     const table = indirectionTable(k, packed, win, n, h, w, c, outH, outW, plan.kernelH, plan.kernelW, PADDING);
-    const ptrs = table === undefined ? undefined : allocAll(k, [128, pixels * m]);
-    if (!ptrs) return undefined;
-    const [params, output] = ptrs as [number, number];
+    const output = table === undefined ? undefined : k.heap.alloc(pixels * m);
+    if (output === undefined) return undefined;
+    const ptrs = [output];
     try {
       const input = placeInput(k, x, inputBytes, ptrs);
       if (input === undefined) return undefined;
-      new Int32Array(k.memory.buffer, params, 32).set([table!, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage, input, packed.zeroRow!]);
-      runRange(k, 'q8DepthwiseConv', params, pixels, taps * c, threads);
+      kernelParams(k).set([table!, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage, input, packed.zeroRow!]);
+      runRange(k, 'q8DepthwiseConv', k.params, pixels, taps * c, threads);
       ptrs.splice(ptrs.indexOf(output), 1);
       return takeOutput(k, output, pixels * m);
     } finally {
@@ -214,15 +214,15 @@ export function conv2dNhwcQ8Wasm(
   const zeroRowBytes = (c + 16) * 2;
   const table = indirectionTable(k, packed, win, n, h, w, c * 2, outH, outW, plan.kernelH, plan.kernelW, zeroOffset);
   if (table === undefined) return undefined;
-  const ptrs = allocAll(k, [zeroOffset + zeroRowBytes, 128, pixels * m]);
+  const ptrs = allocAll(k, [zeroOffset + zeroRowBytes, pixels * m]);
   if (!ptrs) return undefined;
-  const [widened, params, output] = ptrs as [number, number, number];
+  const [widened, output] = ptrs as [number, number];
+  const params = k.params;
   try {
     const raw = placeInput(k, x, inputBytes, ptrs);
     if (raw === undefined) return undefined;
-    const { buffer } = k.memory;
-    new Uint8Array(buffer, widened + inputBytes * 2, 32 + zeroRowBytes).fill(0);
-    const p = new Int32Array(buffer, params, 32);
+    new Uint8Array(k.memory.buffer, widened + inputBytes * 2, 32 + zeroRowBytes).fill(0);
+    const p = kernelParams(k);
     // A 1x1 convolution whose output pixel p reads input pixel p widens its input tile by tile
     // inside the kernel (wasm/q8-conv.ts, q8Conv); the others widen it all first.
     const widensInKernel = taps === 1 && outH === h && outW === w && win.strideH === 1 && win.strideW === 1 && win.padTop === 0 && win.padLeft === 0 && packed.im2colLength === undefined;
@@ -263,8 +263,9 @@ export function conv2dNhwcQ8Wasm(
 
 /**
  * The indirection table for this input shape: byte offsets from the input's start (pixelBytes
- * per pixel), or `padding` for a tap in the padding, so it holds across runs while the shape does (QNNPACK likewise rebuilds its indirection buffer
- * only when the input changes). Undefined when memory cannot hold it.
+ * per pixel), or `padding` for a tap in the padding, so it holds across runs while the shape
+ * does (QNNPACK likewise rebuilds its indirection buffer only when the input changes).
+ * Undefined when memory cannot hold it.
  */
 function indirectionTable(k: WasmKernels, packed: PackedConv, win: ConvWindow, n: number, h: number, w: number, pixelBytes: number, outH: number, outW: number, kernelH: number, kernelW: number, padding: number): number | undefined {
   const shape = [n, h, w, pixelBytes, outH, outW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft];
@@ -273,12 +274,10 @@ function indirectionTable(k: WasmKernels, packed: PackedConv, win: ConvWindow, n
     releaseOwned(k, packed, packed.table.ptr);
     packed.table = undefined;
   }
-  const ptrs = allocAll(k, [n * outH * outW * kernelH * kernelW * 4, 80]);
-  if (!ptrs) return undefined;
-  const [ptr, params] = ptrs as [number, number];
-  new Int32Array(k.memory.buffer, params, 17).set([ptr, 0, padding, n, h, w, pixelBytes, outH, outW, kernelH, kernelW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft]);
-  k.exports.buildIndirection(params);
-  k.heap.release(params);
+  const ptr = k.heap.alloc(n * outH * outW * kernelH * kernelW * 4);
+  if (ptr === undefined) return undefined;
+  kernelParams(k).set([ptr, 0, padding, n, h, w, pixelBytes, outH, outW, kernelH, kernelW, win.strideH, win.strideW, win.dilationH, win.dilationW, win.padTop, win.padLeft]);
+  k.exports.buildIndirection(k.params);
   packed.table = { shape, ptr };
   packed.owned.push(ptr);
   return ptr;

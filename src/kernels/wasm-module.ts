@@ -28,7 +28,14 @@ export interface WasmKernels {
   readonly shared: boolean;
   readonly heap: WasmHeap;
   readonly exports: KernelExports;
+  /**
+   * The one block of kernel parameters (PARAMS_WORDS int32 words). Ops run one at a time on the
+   * calling thread, and runRange returns only when every thread is done with a job's words.
+   */
+  readonly params: number;
 }
+
+export const PARAMS_WORDS = 32;
 
 const PAGE = 65536;
 // The module keeps nothing in memory (no data, no stack); the heap still starts past page 0 so a
@@ -60,12 +67,14 @@ function sharedMemoryAvailable(): boolean {
 function instantiate(module: WebAssembly.Module, shared: boolean): WasmKernels {
   const memory = new WebAssembly.Memory({ initial: 2, maximum: WASM_MAX_PAGES, shared });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const heap = new WasmHeap(memory, HEAP_BASE, WASM_MAX_PAGES * PAGE);
   return {
     module,
     memory,
     shared,
-    heap: new WasmHeap(memory, HEAP_BASE, WASM_MAX_PAGES * PAGE),
+    heap,
     exports: instance.exports as unknown as KernelExports,
+    params: heap.alloc(PARAMS_WORDS * 4)!,
   };
 }
 
@@ -118,6 +127,14 @@ export function wasmKernelsStatus(): 'ready' | 'compiling' | 'unavailable' {
   return kernels ? 'ready' : failure === undefined ? 'compiling' : 'unavailable';
 }
 
+
+let paramWords: Int32Array | undefined;
+
+/** The kernels' parameter words as an array (a new view only when the memory grew unshared). */
+export function kernelParams(k: WasmKernels): Int32Array {
+  if (!paramWords || paramWords.length === 0 || paramWords.buffer !== k.memory.buffer) paramWords = new Int32Array(k.memory.buffer, k.params, PARAMS_WORDS);
+  return paramWords;
+}
 
 /** Allocates every block or none. */
 export function allocAll(k: WasmKernels, sizes: number[]): number[] | undefined {

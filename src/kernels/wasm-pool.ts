@@ -1,7 +1,7 @@
 // Int8MaxPool on the WebAssembly SIMD kernel (wasm/u8-maxpool.ts); same bytes as maxPool2dNhwcU8.
 import type { MaxPoolPlan } from '../../ops/int8-pool.js';
 import { runRange } from './thread-pool.js';
-import { allocAll, getWasmKernels } from './wasm-module.js';
+import { getWasmKernels, kernelParams } from './wasm-module.js';
 import { placeInput, takeOutput } from './wasm-outputs.js';
 
 /** Max pooling on the wasm kernel, or undefined when it is unavailable or its memory is full. */
@@ -11,15 +11,15 @@ export function maxPool2dNhwcU8Wasm(plan: MaxPoolPlan, x: Uint8Array, n: number,
   const c = plan.channels;
   const inputBytes = n * h * w * c;
   const pixels = n * outH * outW;
-  const ptrs = allocAll(k, [pixels * c, 64]);
-  if (!ptrs) return undefined;
-  const [output, params] = ptrs as [number, number];
+  const output = k.heap.alloc(pixels * c);
+  if (output === undefined) return undefined;
+  const ptrs = [output];
   try {
     const input = placeInput(k, x, inputBytes, ptrs);
     if (input === undefined) return undefined;
     const { kernelH, kernelW, strideH, strideW, padTop, padLeft } = plan.window;
-    new Int32Array(k.memory.buffer, params, 15).set([input, output, h, w, c, outH, outW, kernelH, kernelW, strideH, strideW, padTop, padLeft, plan.outputMin, plan.outputMax]);
-    runRange(k, 'u8MaxPool', params, pixels, kernelH * kernelW * c, threads);
+    kernelParams(k).set([input, output, h, w, c, outH, outW, kernelH, kernelW, strideH, strideW, padTop, padLeft, plan.outputMin, plan.outputMax]);
+    runRange(k, 'u8MaxPool', k.params, pixels, kernelH * kernelW * c, threads);
     ptrs.splice(ptrs.indexOf(output), 1);
     return takeOutput(k, output, pixels * c);
   } finally {
