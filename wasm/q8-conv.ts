@@ -314,7 +314,39 @@ export function q8DepthwiseConv(p: usize, pixelStart: i32, pixelEnd: i32): void 
       }
       continue;
     }
-    for (let blk = 0; blk < blocks; blk++) {
+    // Other kernels: two blocks of channels per pass over the taps, so each tap's address is
+    // looked up once per 16 channels.
+    let blk = 0;
+    for (; blk + 2 <= blocks; blk += 2) {
+      const offset = <u32>blk * 8;
+      let a0 = v128.load(bias + offset * 4), a1 = v128.load(bias + offset * 4, 16);
+      let a2 = v128.load(bias + offset * 4, 32), a3 = v128.load(bias + offset * 4, 48);
+      let wp = weights + offset * 4;
+      let tap = row;
+      for (let t = 0; t < pairs; t++) {
+        const ta = tapAddress(input, zeroRow, load<u32>(tap)) + offset, tb = tapAddress(input, zeroRow, load<u32>(tap, 4)) + offset;
+        let ab = interleaveBytes(ta, tb);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(ab), v128.load(wp)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(ab), v128.load(wp, 16)));
+        ab = interleaveBytes(ta + 8, tb + 8);
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(ab), v128.load(wp, 32)));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(ab), v128.load(wp, 48)));
+        wp += pairBytes;
+        tap += 8;
+      }
+      if (taps & 1) {
+        const t = tapAddress(input, zeroRow, load<u32>(tap)) + offset;
+        let x = v128.load8x8_u(t), w = v128.load(lastTap + offset * 2);
+        a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(x, w));
+        a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(x, w));
+        x = v128.load8x8_u(t + 8); w = v128.load(lastTap + offset * 2, 16);
+        a2 = i32x4.add(a2, i32x4.extmul_low_i16x8_s(x, w));
+        a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_s(x, w));
+      }
+      store8(out + offset, outputBytes8(a0, a1, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), channels - blk * 8);
+      store8(out + offset + 8, outputBytes8(a2, a3, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), channels - blk * 8 - 8);
+    }
+    if (blk < blocks) {
       const offset = <u32>blk * 8;
       let a0 = v128.load(bias + offset * 4), a1 = v128.load(bias + offset * 4, 16);
       let wp = weights + offset * 4;

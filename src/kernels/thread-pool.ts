@@ -54,6 +54,16 @@ let syncStart = false;
 let pool: KernelPool | undefined;
 let defaultThreadCount = 1;
 
+let itemsOneByOneBackwards = false;
+
+/**
+ * For tests: run every range kernel one item at a time from the last down, an order threads can
+ * produce, so that a kernel writing outside its own items' bytes gives wrong bytes.
+ */
+export function setItemsOneByOneBackwards(on: boolean): void {
+  itemsOneByOneBackwards = on;
+}
+
 /** Sets how worker threads are made (undefined: no worker threads, every op on the calling thread). */
 export function setKernelWorkerFactory(make: KernelWorkerFactory | undefined, options: KernelWorkerFactoryOptions = {}): void {
   factory = make;
@@ -185,6 +195,10 @@ function poolFor(k: WasmKernels): KernelPool | undefined {
  * on the calling thread, where its error surfaces.
  */
 export function runRange(k: WasmKernels, kernel: RangeKernel, params: number, items: number, itemWork: number, threads: number): void {
+  if (itemsOneByOneBackwards) {
+    for (let item = items - 1; item >= 0; item--) k.exports[kernel](params, item, item + 1);
+    return;
+  }
   const p = threads > 1 && items * itemWork >= MIN_SPLIT_WORK ? poolFor(k) : undefined;
   if (p) {
     p.grow(threads - 1);
