@@ -1,10 +1,23 @@
 // Int8Quantize and Int8Dequantize, default engine (the scalar x86 code of
 // caffe2/operators/quantized/int8_quantize_op.h and int8_dequantize_op.h).
 import { Caffe2Error } from '../src/errors.js';
+import { dequantizeWasm, quantizeWasm } from '../src/kernels/wasm-quantize.js';
 import type { OperatorSpec } from '../src/operator.js';
 import { dequantizeUint8, quantizeUint8 } from '../src/quant/quantize.js';
 import { f32 } from '../src/quant/float32.js';
 import { Int8Tensor, Tensor } from '../src/tensor.js';
+
+function quantizeJs(src: Float32Array, scale: number, zeroPoint: number): Uint8Array {
+  const out = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = quantizeUint8(scale, zeroPoint, src[i]!);
+  return out;
+}
+
+function dequantizeJs(src: Uint8Array, scale: number, zeroPoint: number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = dequantizeUint8(scale, zeroPoint, src[i]!);
+  return out;
+}
 
 export const int8Quantize: OperatorSpec = {
   type: 'Int8Quantize',
@@ -30,8 +43,7 @@ export const int8Quantize: OperatorSpec = {
           throw new Caffe2Error(`Y_scale ${scale} must be finite and positive (Caffe2 does not check)`, {}, 'invalid');
         }
         const src = x.data as Float32Array;
-        const out = new Uint8Array(src.length);
-        for (let i = 0; i < src.length; i++) out[i] = quantizeUint8(scale, zeroPoint, src[i]!);
+        const out = (io.options.kernels === 'wasm' ? quantizeWasm(src, scale, zeroPoint, io.options.threads) : undefined) ?? quantizeJs(src, scale, zeroPoint);
         io.setOutput(0, new Int8Tensor(out, x.dims, scale, zeroPoint));
       },
     };
@@ -47,9 +59,8 @@ export const int8Dequantize: OperatorSpec = {
     return {
       run(io) {
         const x = io.int8(0, 'uint8');
-        const src = x.data;
-        const out = new Float32Array(src.length);
-        for (let i = 0; i < src.length; i++) out[i] = dequantizeUint8(x.scale, x.zeroPoint, src[i]!);
+        const src = x.data as Uint8Array;
+        const out = (io.options.kernels === 'wasm' ? dequantizeWasm(src, x.scale, x.zeroPoint, io.options.threads) : undefined) ?? dequantizeJs(src, x.scale, x.zeroPoint);
         io.setOutput(0, new Tensor('float32', x.dims, out));
       },
     };

@@ -16,10 +16,12 @@ export interface KernelExports {
   q8Add(params: number, start: number, end: number): void;
   u8MaxPool(params: number, pixelStart: number, pixelEnd: number): void;
   u8AvgPool(params: number, start: number, end: number): void;
+  f32QuantizeU8(params: number, start: number, end: number): void;
+  u8DequantizeF32(params: number, start: number, end: number): void;
 }
 
 /** A kernel that splits over a range of work items, callable from any thread. */
-export type RangeKernel = 'centerU8' | 'im2colRows' | 'q8Conv' | 'q8DepthwiseConv' | 'q8Add' | 'u8MaxPool' | 'u8AvgPool';
+export type RangeKernel = 'centerU8' | 'im2colRows' | 'q8Conv' | 'q8DepthwiseConv' | 'q8Add' | 'u8MaxPool' | 'u8AvgPool' | 'f32QuantizeU8' | 'u8DequantizeF32';
 
 export interface WasmKernels {
   readonly module: WebAssembly.Module;
