@@ -17,12 +17,20 @@ function transposeChannels(x: Float32Array, n: number, c: number, s: number, toL
   const y = new Float32Array(x.length);
   // An empty tensor may have a huge batch or spatial size next to its zero: loop over nothing.
   if (y.length === 0) return y;
-  for (let b = 0; b < n; b++) {
-    const base = b * c * s;
-    for (let ci = 0; ci < c; ci++) {
-      for (let si = 0; si < s; si++) {
-        if (toLast) y[base + si * c + ci] = x[base + ci * s + si]!;
-        else y[base + ci * s + si] = x[base + si * c + ci]!;
+  // Copied as bit patterns, as Caffe2 copies floats: a float copy could quiet a signalling NaN.
+  const from = new Int32Array(x.buffer, x.byteOffset, x.length);
+  const to = new Int32Array(y.buffer);
+  // Each [rows, cols] matrix becomes [cols, rows]; the inner loop runs along the longer side.
+  const rows = toLast ? c : s;
+  const cols = toLast ? s : c;
+  for (let base = 0; base < n * rows * cols; base += rows * cols) {
+    if (rows <= cols) {
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0, r = base + i * cols, w = base + i; j < cols; j++, w += rows) to[w] = from[r + j]!;
+      }
+    } else {
+      for (let j = 0; j < cols; j++) {
+        for (let i = 0, r = base + j, w = base + j * rows; i < rows; i++, r += cols) to[w + i] = from[r]!;
       }
     }
   }
