@@ -191,8 +191,8 @@ function poolFor(k: WasmKernels): KernelPool | undefined {
 
 /**
  * Runs kernel(params, start, end) over [0, items), split over up to `threads` threads when its
- * work is worth it: items × itemWork, an item's time in conv multiply-adds. A kernel that throws in a worker is rerun
- * on the calling thread, where its error surfaces.
+ * work is worth it: items × itemWork, an item's time in conv multiply-adds. A kernel that throws
+ * in a worker is rerun on the calling thread, where its error surfaces.
  */
 export function runRange(k: WasmKernels, kernel: RangeKernel, params: number, items: number, itemWork: number, threads: number): void {
   if (itemsOneByOneBackwards) {

@@ -129,12 +129,11 @@ export function wasmKernelsStatus(): 'ready' | 'compiling' | 'unavailable' {
   return kernels ? 'ready' : failure === undefined ? 'compiling' : 'unavailable';
 }
 
-
 let paramWords: Int32Array | undefined;
 
-/** The kernels' parameter words as an array (a new view only when the memory grew unshared). */
+/** The kernels' parameter words as an array (a new view once the memory has grown). */
 export function kernelParams(k: WasmKernels): Int32Array {
-  if (!paramWords || paramWords.length === 0 || paramWords.buffer !== k.memory.buffer) paramWords = new Int32Array(k.memory.buffer, k.params, PARAMS_WORDS);
+  if (paramWords?.buffer !== k.memory.buffer) paramWords = new Int32Array(k.memory.buffer, k.params, PARAMS_WORDS);
   return paramWords;
 }
 
