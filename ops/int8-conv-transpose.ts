@@ -29,7 +29,7 @@ export interface DeconvPlan {
   kernelH: number;
   kernelW: number;
   /** (w - kernelZeroPoint) in [OC][KH][KW][IC] order. */
-  weights: Int32Array;
+  weights: Int16Array;
   bias: Int32Array;
   inputZeroPoint: number;
   output: Q8OutputStage;
@@ -99,8 +99,8 @@ export function deconv2dNhwcQ8(
 }
 
 /** pack_q8deconv_w's reading of W (IC, KH, KW, OC), minus the kernel zero point, as [OC][KH][KW][IC]. */
-function repackWeights(w: Uint8Array, ic: number, taps: number, oc: number, kernelZeroPoint: number): Int32Array {
-  const out = new Int32Array(oc * taps * ic);
+function repackWeights(w: Uint8Array, ic: number, taps: number, oc: number, kernelZeroPoint: number): Int16Array {
+  const out = new Int16Array(oc * taps * ic);
   // No weights at all (say OC = 0) may still come with a huge kernel: do not walk its taps.
   if (out.length === 0) return out;
   for (let c = 0; c < ic; c++) {

@@ -20,7 +20,7 @@ export interface ConvPlan {
   kernelH: number;
   kernelW: number;
   /** (w - kernelZeroPoint) in [M][KH][KW][C/G] order. */
-  weights: Int32Array;
+  weights: Int16Array;
   bias: Int32Array;
   inputZeroPoint: number;
   output: Q8OutputStage;

@@ -17,7 +17,7 @@ export interface FcPlan {
   /** N, the output channels. */
   outputChannels: number;
   /** (w - kernelZeroPoint) in [N][K] order. */
-  weights: Int32Array;
+  weights: Int16Array;
   bias: Int32Array;
   inputZeroPoint: number;
   output: Q8OutputStage;

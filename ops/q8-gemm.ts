@@ -23,7 +23,7 @@ export function q8OutputStage(requant: Q31Requantization, outputZeroPoint: numbe
  * zero point). Exact in a double for any realistic length (each term is below 2^16 in magnitude);
  * the caller wraps the total to int32 as the kernels' int32 lanes do.
  */
-export function dotQ8(x: Uint8Array, xOffset: number, xZeroPoint: number, w: Int32Array, wOffset: number, length: number): number {
+export function dotQ8(x: Uint8Array, xOffset: number, xZeroPoint: number, w: Int16Array, wOffset: number, length: number): number {
   let acc = 0;
   for (let i = 0; i < length; i++) acc += (x[xOffset + i]! - xZeroPoint) * w[wOffset + i]!;
   return acc;
@@ -38,9 +38,9 @@ export function requantizeToUint8(acc: number, stage: Q8OutputStage): number {
   return v < stage.min ? stage.min : v > stage.max ? stage.max : v;
 }
 
-/** (w - kernelZeroPoint) for every weight byte, as QNNPACK's packed kernel effectively holds. */
-export function centeredWeights(w: Uint8Array, count: number, kernelZeroPoint: number): Int32Array {
-  const out = new Int32Array(count);
+/** (w - kernelZeroPoint) for every weight byte (in [-255, 255]), as QNNPACK's packed kernel effectively holds. */
+export function centeredWeights(w: Uint8Array, count: number, kernelZeroPoint: number): Int16Array {
+  const out = new Int16Array(count);
   for (let i = 0; i < count; i++) out[i] = w[i]! - kernelZeroPoint;
   return out;
 }

@@ -75,7 +75,7 @@ function shortStageOffset(plan: ConvPlan, bias: ArrayLike<number>, maxX: number)
   return bound < 2 ** 30 && bound + 2 + offset < 2 ** 31 ? offset : 0;
 }
 
-function sumOf(values: Int32Array, start: number, count: number): number {
+function sumOf(values: Int16Array, start: number, count: number): number {
   let sum = 0;
   for (let i = start; i < start + count; i++) sum += values[i]!;
   return sum;
