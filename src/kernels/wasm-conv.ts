@@ -125,16 +125,18 @@ function pack(k: WasmKernels, plan: ConvPlan): PackedConv | undefined {
     }
   } else {
     // Per (group, block of 8 outputs, tap, channel pair): [m0c0 m0c1 m1c0 m1c1 ... m7c0 m7c1].
-    let i = 0;
+    // Each output channel's row is read in order and spread over its block, 16 values apart.
     for (let g = 0; g < groups; g++) {
       for (let blk = 0; blk < blocks; blk++) {
-        for (let j = 0; j < 8 && blk * 8 + j < mg; j++) b32[(g * blocks + blk) * 8 + j] = bias[g * mg + blk * 8 + j]!;
-        for (let t = 0; t < taps; t++) {
-          for (let cp = 0; cp < pairs; cp++, i += 16) {
-            for (let j = 0; j < 8 && blk * 8 + j < mg; j++) {
-              const row = (g * mg + blk * 8 + j) * k1 + t * cg;
-              w16[i + j * 2] = weights[row + cp * 2]!;
-              if (cp * 2 + 1 < cg) w16[i + j * 2 + 1] = weights[row + cp * 2 + 1]!;
+        const block = g * blocks + blk;
+        for (let j = 0; j < 8 && blk * 8 + j < mg; j++) {
+          const o = g * mg + blk * 8 + j;
+          b32[block * 8 + j] = bias[o]!;
+          let dst = block * taps * pairs * 16 + j * 2;
+          for (let src = o * k1; src < (o + 1) * k1; src += cg) {
+            for (let c = 0; c < cg; c += 2, dst += 16) {
+              w16[dst] = weights[src + c]!;
+              if (c + 1 < cg) w16[dst + 1] = weights[src + c + 1]!;
             }
           }
         }
