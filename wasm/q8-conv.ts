@@ -247,6 +247,54 @@ function interleaveBytes(a: usize, b: usize): v128 {
   return i8x16.shuffle(v128.load64_zero(a), v128.load64_zero(b), 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
 }
 
+/**
+ * Fully connected rows (or a 1x1 convolution) with fewer than 4 of them, where every weight fits
+ * int8: items [itemStart, itemEnd) are (row, block of 8 outputs), item = row * blocks + block.
+ * Such a layer reads each weight once, so it is bound by memory: the weights are packed as int8
+ * (w - wzp), half the bytes of q8Conv's int16, and widened on load. Words at `p`: [weights, bias,
+ * output, pairs, blocks, outputChannels, <output stage: 6 words, exact form>, input, rowBytes],
+ * input holding each row widened to int16 (x - xzp), rowBytes apart.
+ *
+ * Weights: per block, per pair of inputs, 16 int8 in q8Conv's order [m0c0 m0c1 ... m7c0 m7c1].
+ */
+export function q8Gemv(p: usize, itemStart: i32, itemEnd: i32): void {
+  const weights = load<u32>(p), bias = load<u32>(p, 4), output = load<u32>(p, 8);
+  const pairs = load<i32>(p, 12), blocks = load<i32>(p, 16), outputChannels = load<i32>(p, 20);
+  const multiplier = stageMultiplier(p + 24), shift = stageShift(p + 24), zeroPoint = stageZeroPoint(p + 24);
+  const mask = stageMask(shift), min = stageMin(p + 24), max = stageMax(p + 24);
+  const shortOffset = stageOffset(p + 24), short = stageIsShort(p + 24);
+  const input = load<u32>(p, 48), rowBytes = load<i32>(p, 52);
+  if (itemStart >= itemEnd) return;
+  let row = itemStart / blocks, blk = itemStart % blocks;
+  for (let item = itemStart; item < itemEnd; item++, blk++) {
+    if (blk == blocks) {
+      blk = 0;
+      row++;
+    }
+    let x = input + <u32>(row * rowBytes);
+    let wp = weights + <u32>(blk * pairs * 16);
+    let a0 = v128.load(bias + <u32>blk * 32), a1 = v128.load(bias + <u32>blk * 32, 16);
+    let c = 0;
+    for (; c + 2 <= pairs; c += 2) {
+      const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+      let v = v128.load32_splat(x);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, i16x8.extend_low_i8x16_s(w0)));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, i16x8.extend_high_i8x16_s(w0)));
+      v = v128.load32_splat(x, 4);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, i16x8.extend_low_i8x16_s(w1)));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, i16x8.extend_high_i8x16_s(w1)));
+      wp += 32;
+      x += 8;
+    }
+    if (c < pairs) {
+      const w0 = v128.load(wp), v = v128.load32_splat(x);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v, i16x8.extend_low_i8x16_s(w0)));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v, i16x8.extend_high_i8x16_s(w0)));
+    }
+    store8(output + <u32>(row * outputChannels + blk * 8), outputBytes8(a0, a1, short, multiplier, mask, shift, zeroPoint, shortOffset, min, max), outputChannels - blk * 8);
+  }
+}
+
 /** A table entry marking a tap in the padding (q8DepthwiseConv reads its zero-point row there). */
 const PADDING: u32 = 0xffffffff;
 

@@ -29,7 +29,7 @@ export const MAX_CHUNKS = (1 << CHUNK_BITS) - 1;
 export const TAG_MASK = (1 << 20) - 1;
 
 /** Every range kernel, by the number a job names it with (a new RangeKernel fails to compile until listed here). */
-const RANGE_KERNELS = Object.keys({ centerU8: 0, im2colRows: 0, q8Conv: 0, q8DepthwiseConv: 0, q8Add: 0, u8MaxPool: 0, u8AvgPool: 0, f32QuantizeU8: 0, u8DequantizeF32: 0 } satisfies Record<RangeKernel, 0>) as RangeKernel[];
+const RANGE_KERNELS = Object.keys({ centerU8: 0, im2colRows: 0, q8Conv: 0, q8DepthwiseConv: 0, q8Gemv: 0, q8Add: 0, u8MaxPool: 0, u8AvgPool: 0, f32QuantizeU8: 0, u8DequantizeF32: 0 } satisfies Record<RangeKernel, 0>) as RangeKernel[];
 
 export function kernelNumber(kernel: RangeKernel): number {
   return RANGE_KERNELS.indexOf(kernel);

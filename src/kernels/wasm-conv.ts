@@ -181,6 +181,10 @@ export function conv2dNhwcQ8Wasm(
 ): Uint8Array | undefined {
   const k = getWasmKernels();
   if (!k) return undefined;
+  if (n * outH * outW < 4 && plan.groups === 1 && plan.kernelH * plan.kernelW === 1 && outH === h && outW === w && win.strideH === 1 && win.strideW === 1 && win.padTop === 0 && win.padLeft === 0) {
+    const y = gemvWasm(k, plan, x, n * h * w, threads);
+    if (y) return y;
+  }
   let packed = packs.get(plan);
   if (!packed) {
     packed = pack(k, plan);
@@ -258,6 +262,75 @@ export function conv2dNhwcQ8Wasm(
     // The output block passes to its tensor; the finally frees the rest.
     ptrs.splice(ptrs.indexOf(output), 1);
     return takeOutput(k, output, pixels * m);
+  } finally {
+    for (const ptr of ptrs) k.heap.release(ptr);
+  }
+}
+
+interface PackedGemv {
+  weights: number;
+  bias: number;
+  blocks: number;
+  pairs: number;
+}
+
+/** Int8 weights for fully connected rows, or null where a weight does not fit int8. */
+const gemvPacks = new WeakMap<ConvPlan, PackedGemv | null>();
+
+/** The plan's weights as int8 in q8Gemv's order (wasm/q8-conv.ts); null if one does not fit. */
+function packGemv(k: WasmKernels, plan: ConvPlan): PackedGemv | null | undefined {
+  const { groupInputChannels: cg, groupOutputChannels: mg, weights, bias } = plan;
+  for (const v of weights) if (v < -128 || v > 127) return null;
+  const blocks = Math.ceil(mg / 8);
+  const pairs = Math.ceil(cg / 2);
+  const ptrs = allocAll(k, [blocks * pairs * 16, blocks * 32]);
+  if (!ptrs) return undefined;
+  const [wPtr, bPtr] = ptrs as [number, number];
+  const w8 = new Int8Array(k.memory.buffer, wPtr, blocks * pairs * 16).fill(0);
+  const b32 = new Int32Array(k.memory.buffer, bPtr, blocks * 8).fill(0);
+  for (let o = 0; o < mg; o++) {
+    b32[o] = bias[o]!;
+    let dst = (o >> 3) * pairs * 16 + (o & 7) * 2;
+    for (let c = 0; c < cg; c += 2, dst += 16) {
+      w8[dst] = weights[o * cg + c]!;
+      if (c + 1 < cg) w8[dst + 1] = weights[o * cg + c + 1]!;
+    }
+  }
+  releaseWeights.register(plan, { k, ptrs });
+  return { weights: wPtr, bias: bPtr, blocks, pairs };
+}
+
+/**
+ * Fewer than 4 rows through a 1x1 plan (a fully connected layer on a batch of 1-3) on q8Gemv, or
+ * undefined when its weights do not fit int8 or memory is full (the conv kernel runs instead).
+ */
+function gemvWasm(k: WasmKernels, plan: ConvPlan, x: Uint8Array, rows: number, threads: number): Uint8Array | undefined {
+  let packed = gemvPacks.get(plan);
+  if (packed === undefined) {
+    packed = packGemv(k, plan);
+    if (packed === undefined) return undefined;
+    gemvPacks.set(plan, packed);
+  }
+  if (packed === null) return undefined;
+  const cg = plan.groupInputChannels;
+  const mg = plan.groupOutputChannels;
+  // Rows widened back to back; an odd row's last pair reads one value of the next row (or of
+  // the slack), which meets a zero weight.
+  const ptrs = allocAll(k, [rows * cg * 2 + 16, rows * mg]);
+  if (!ptrs) return undefined;
+  const [widened, output] = ptrs as [number, number];
+  try {
+    const raw = placeInput(k, x, rows * cg, ptrs);
+    if (raw === undefined) return undefined;
+    const p = kernelParams(k);
+    p.set([raw, widened, plan.inputZeroPoint]);
+    runRange(k, 'centerU8', k.params, rows * cg, 3, threads);
+    const { requant, zeroPoint, min, max } = plan.output;
+    // The exact output stage: its cost is nothing next to the weights' here.
+    p.set([packed.weights, packed.bias, output, packed.pairs, packed.blocks, mg, requant.multiplier, requant.shift, zeroPoint, min, max, 0, widened, cg * 2]);
+    runRange(k, 'q8Gemv', k.params, rows * packed.blocks, 8 * cg, threads);
+    ptrs.splice(ptrs.indexOf(output), 1);
+    return takeOutput(k, output, rows * mg);
   } finally {
     for (const ptr of ptrs) k.heap.release(ptr);
   }

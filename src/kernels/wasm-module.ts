@@ -13,6 +13,7 @@ export interface KernelExports {
   im2colRows(params: number, pixelStart: number, pixelEnd: number): void;
   q8Conv(params: number, pixelStart: number, pixelEnd: number): void;
   q8DepthwiseConv(params: number, pixelStart: number, pixelEnd: number): void;
+  q8Gemv(params: number, itemStart: number, itemEnd: number): void;
   q8Add(params: number, start: number, end: number): void;
   u8MaxPool(params: number, pixelStart: number, pixelEnd: number): void;
   u8AvgPool(params: number, start: number, end: number): void;
@@ -21,7 +22,7 @@ export interface KernelExports {
 }
 
 /** A kernel that splits over a range of work items, callable from any thread. */
-export type RangeKernel = 'centerU8' | 'im2colRows' | 'q8Conv' | 'q8DepthwiseConv' | 'q8Add' | 'u8MaxPool' | 'u8AvgPool' | 'f32QuantizeU8' | 'u8DequantizeF32';
+export type RangeKernel = 'centerU8' | 'im2colRows' | 'q8Conv' | 'q8DepthwiseConv' | 'q8Gemv' | 'q8Add' | 'u8MaxPool' | 'u8AvgPool' | 'f32QuantizeU8' | 'u8DequantizeF32';
 
 export interface WasmKernels {
   readonly module: WebAssembly.Module;
