@@ -8,6 +8,7 @@
 // uint8 with zero point 128 (int8 + 128); biases int32 at input scale x weight scale. Scales are
 // chosen so that every requantization scale (input x weight / output) stays well below 1.
 import { ModelHelper, type Argument, type NetDef } from '../src/index.js';
+import { uniformGenerator } from './uniform-generator.js';
 
 export interface QParams {
   readonly scale: number;
@@ -91,18 +92,6 @@ export interface RandomNet {
   /** The layers in execution order, and every blob they read or write. */
   readonly layers: readonly Layer[];
   readonly tensors: ReadonlyMap<string, TensorInfo>;
-}
-
-/** mulberry32: a small seeded uniform generator on [0, 1). */
-function uniformGenerator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Weights are 128 + uniform integers in [-WEIGHT_HALF_RANGE, WEIGHT_HALF_RANGE]. */

@@ -5,17 +5,11 @@
 // Run it with: node dist/examples/seed-build.js
 import { chooseQuantizationParams, ModelHelper, Tensor, workspace } from '../src/index.js';
 import { floatConvNchw, minMax } from './float-conv.js';
+import { uniformGenerator } from './uniform-generator.js';
 
-/** A small seeded generator (mulberry32) with Box-Muller normals, for a reproducible input. */
+/** Box-Muller normals from the seeded uniform generator, for a reproducible input. */
 function normalGenerator(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = uniformGenerator(seed);
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

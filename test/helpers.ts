@@ -10,6 +10,7 @@ import type { Isa } from '../src/operator.js';
 import type { Argument, NetDef, OperatorDef } from '../src/proto/types.js';
 import { allocate, Int8Tensor, Tensor, type DType, type TensorData } from '../src/tensor.js';
 import { Workspace } from '../src/workspace.js';
+import { uniformGenerator } from '../examples/uniform-generator.js';
 
 // ---- Argument / OperatorDef / NetDef builders -------------------------------------------------
 
@@ -136,17 +137,8 @@ export function expectError(fn: () => unknown, kind: FailureKind, re: RegExp, op
 
 // ---- random data ------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform generator on [0, 1) (mulberry32), so failures reproduce. */
+export const rng = uniformGenerator;
 
 /** n uniform bytes in [0, 255]. */
 export const randomBytes = (r: () => number, n: number): number[] => Array.from({ length: n }, () => Math.floor(r() * 256));

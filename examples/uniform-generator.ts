@@ -1,0 +1,13 @@
+// The seeded uniform generator the examples and the tests share, so their data reproduce.
+
+/** mulberry32: a small seeded generator of uniform numbers on [0, 1). */
+export function uniformGenerator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
