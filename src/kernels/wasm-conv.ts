@@ -191,29 +191,61 @@ export function conv2dNhwcQ8Wasm(
     if (!packed) return undefined;
     packs.set(plan, packed);
   }
+  const run: ConvRun = { k, plan, packed, win, x, n, h, w, outH, outW, threads };
+  return packed.depthwise ? depthwiseWasm(run) : generalConvWasm(run);
+}
+
+/** One run of a packed convolution. */
+interface ConvRun {
+  k: WasmKernels;
+  plan: ConvPlan;
+  packed: PackedConv;
+  win: ConvWindow;
+  x: Uint8Array;
+  n: number;
+  h: number;
+  w: number;
+  outH: number;
+  outW: number;
+  threads: number;
+}
+
+/** The output stage's words (wasm/q8-requantize.ts). */
+function stageWords({ plan, packed }: ConvRun): number[] {
+  const { requant, zeroPoint, min, max } = plan.output;
+  return [requant.multiplier, requant.shift, zeroPoint, min, max, packed.shortOffset];
+}
+
+/** Depthwise: the uint8 input as it is; padded taps are marked for the plan's zero-point row. */
+function depthwiseWasm(run: ConvRun): Uint8Array | undefined {
+  const { k, plan, packed, win, x, n, h, w, outH, outW, threads } = run;
+  const c = plan.groups;
+  const taps = plan.kernelH * plan.kernelW;
+  const pixels = n * outH * outW;
+  const table = indirectionTable(k, packed, win, n, h, w, c, outH, outW, plan.kernelH, plan.kernelW, PADDING);
+  const output = table === undefined ? undefined : k.heap.alloc(pixels * c);
+  if (output === undefined) return undefined;
+  const ptrs = [output];
+  try {
+    const input = placeInput(k, x, n * h * w * c, ptrs);
+    if (input === undefined) return undefined;
+    kernelParams(k).set([table!, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stageWords(run), input, packed.zeroRow!]);
+    runRange(k, 'q8DepthwiseConv', k.params, pixels, taps * c, threads);
+    ptrs.splice(ptrs.indexOf(output), 1);
+    return takeOutput(k, output, pixels * c);
+  } finally {
+    for (const ptr of ptrs) k.heap.release(ptr);
+  }
+}
+
+/** Dense and grouped convolutions (and FC): the widened input, read tap by tap or as im2col rows. */
+function generalConvWasm(run: ConvRun): Uint8Array | undefined {
+  const { k, plan, packed, win, x, n, h, w, outH, outW, threads } = run;
   const c = plan.groupInputChannels * plan.groups;
   const m = plan.groupOutputChannels * plan.groups;
   const taps = plan.kernelH * plan.kernelW;
   const pixels = n * outH * outW;
   const inputBytes = n * h * w * c;
-  const stage = [plan.output.requant.multiplier, plan.output.requant.shift, plan.output.zeroPoint, plan.output.min, plan.output.max, packed.shortOffset];
-  if (packed.depthwise) {
-    // The uint8 input as it is; padded taps are marked for the plan's zero-point row.
-    const table = indirectionTable(k, packed, win, n, h, w, c, outH, outW, plan.kernelH, plan.kernelW, PADDING);
-    const output = table === undefined ? undefined : k.heap.alloc(pixels * m);
-    if (output === undefined) return undefined;
-    const ptrs = [output];
-    try {
-      const input = placeInput(k, x, inputBytes, ptrs);
-      if (input === undefined) return undefined;
-      kernelParams(k).set([table!, packed.weights, packed.bias, output, taps, c, packed.blocks, ...stage, input, packed.zeroRow!]);
-      runRange(k, 'q8DepthwiseConv', k.params, pixels, taps * c, threads);
-      ptrs.splice(ptrs.indexOf(output), 1);
-      return takeOutput(k, output, pixels * m);
-    } finally {
-      for (const ptr of ptrs) k.heap.release(ptr);
-    }
-  }
   // The widened input, 32 bytes of slack, then the zero row: the kernels read whole channel
   // pairs, multiplied by zero weights past the last channel.
   const zeroOffset = inputBytes * 2 + 32;
@@ -229,6 +261,7 @@ export function conv2dNhwcQ8Wasm(
     if (raw === undefined) return undefined;
     new Uint8Array(k.memory.buffer, widened + inputBytes * 2, 32 + zeroRowBytes).fill(0);
     const p = kernelParams(k);
+    const stage = stageWords(run);
     // A 1x1 convolution whose output pixel p reads input pixel p widens its input tile by tile
     // inside the kernel (wasm/q8-conv.ts, q8Conv); the others widen it all first.
     const widensInKernel = taps === 1 && outH === h && outW === w && win.strideH === 1 && win.strideW === 1 && win.padTop === 0 && win.padLeft === 0 && packed.im2colLength === undefined;
