@@ -3,14 +3,16 @@
 // computes: acc = bias + Σ (x - xzp)(w - wzp), wrapped to int32 lanes, then the Q31 output stage.
 //
 // Operands live in linear memory, laid out by src/kernels/wasm-conv.ts:
-// - for the general kernel the input is widened once per run to int16 (x - xzp), so a padded
-//   tap can point at zeros; the depthwise kernel reads the uint8 input itself (see there);
+// - for the general kernel the input is widened to int16 (x - xzp), once per run or, for 1x1
+//   convolutions, tile by tile inside q8Conv, so a padded tap can point at zeros; the
+//   depthwise kernel reads the uint8 input itself (see there);
 // - an indirection table holds, per output pixel and kernel tap, the byte offset from the input
 //   block of that tap's input pixel (or of the zero row after it, or PADDING), as QNNPACK's
 //   indirection buffer does; offsets rather than addresses let an op keep its table from run
 //   to run;
-// - weights are packed once, as int16 (w - wzp), in blocks of 8 output channels.
-// The kernels take a pixel range so that threads sharing this memory can split one op.
+// - weights are packed once, as int16 (w - wzp), in blocks of 8 output channels (doubled for the
+//   short output stage; int8 for q8Gemv).
+// The kernels take a range of work items so that threads sharing this memory can split one op.
 import { outputBytes8, stageIsShort, stageMask, stageMax, stageMin, stageMultiplier, stageOffset, stageShift, stageZeroPoint } from './q8-requantize';
 
 /**
