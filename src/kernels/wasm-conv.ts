@@ -181,7 +181,7 @@ export function conv2dNhwcQ8Wasm(
 ): Uint8Array | undefined {
   const k = getWasmKernels();
   if (!k) return undefined;
-  if (n * outH * outW < 4 && plan.groups === 1 && plan.kernelH * plan.kernelW === 1 && outH === h && outW === w && win.strideH === 1 && win.strideW === 1 && win.padTop === 0 && win.padLeft === 0) {
+  if (n * outH * outW < 4 && plan.groups === 1 && pixelForPixel(plan, win, h, w, outH, outW)) {
     const y = gemvWasm(k, plan, x, n * h * w, threads);
     if (y) return y;
   }
@@ -193,6 +193,11 @@ export function conv2dNhwcQ8Wasm(
   }
   const run: ConvRun = { k, plan, packed, win, x, n, h, w, outH, outW, threads };
   return packed.depthwise ? depthwiseWasm(run) : generalConvWasm(run);
+}
+
+/** Whether the plan is a 1x1 convolution whose output pixel p reads input pixel p. */
+function pixelForPixel(plan: ConvPlan, win: ConvWindow, h: number, w: number, outH: number, outW: number): boolean {
+  return plan.kernelH * plan.kernelW === 1 && outH === h && outW === w && win.strideH === 1 && win.strideW === 1 && win.padTop === 0 && win.padLeft === 0;
 }
 
 /** One run of a packed convolution. */
@@ -264,7 +269,7 @@ function generalConvWasm(run: ConvRun): Uint8Array | undefined {
     const stage = stageWords(run);
     // A 1x1 convolution whose output pixel p reads input pixel p widens its input tile by tile
     // inside the kernel (wasm/q8-conv.ts, q8Conv); the others widen it all first.
-    const widensInKernel = taps === 1 && outH === h && outW === w && win.strideH === 1 && win.strideW === 1 && win.padTop === 0 && win.padLeft === 0 && packed.im2colLength === undefined;
+    const widensInKernel = pixelForPixel(plan, win, h, w, outH, outW) && packed.im2colLength === undefined;
     if (!widensInKernel) {
       p.set([raw, widened, plan.inputZeroPoint]);
       // A byte costs about 3 conv multiply-adds of time (measured over MobileNetV2's inputs).
